@@ -1,0 +1,92 @@
+"""NHS numbers: the modulus-11 check, and the keyed pseudonym that replaces them on load.
+
+The pseudonym is an HMAC-SHA256 of the normalised number under a key that never leaves the
+PCN's environment, so the same patient links across files, months and practices while the
+number itself cannot be recovered from the warehouse. Without the key, nothing loads.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+from ingestion import settings
+
+_NON_DIGITS = re.compile(r"[\s-]")
+MIN_KEY_LENGTH = 32
+
+
+def normalise(value: str) -> str:
+    """Strip the spaces and hyphens people type into NHS numbers (`943 476 5919`)."""
+    return _NON_DIGITS.sub("", value)
+
+
+def check_digit(first_nine: str) -> int | None:
+    """The modulus-11 check digit for nine digits, or None when no valid one exists."""
+    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True))
+    remainder = 11 - total % 11
+    if remainder == 11:
+        return 0
+    if remainder == 10:
+        return None
+    return remainder
+
+
+def is_valid(value: str) -> bool:
+    digits = normalise(value)
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    return check_digit(digits[:9]) == int(digits[9])
+
+
+def mask(value: str) -> str:
+    """What a person may see of an NHS number in quarantine: the last three digits."""
+    digits = normalise(value)
+    return "*" * max(len(digits) - 3, 0) + digits[-3:] if digits else ""
+
+
+class MissingKeyError(RuntimeError):
+    pass
+
+
+def load_key() -> bytes:
+    """The pseudonymisation key: from the environment, else the local key file."""
+    from_env = os.environ.get(settings.KEY_ENV)
+    if from_env:
+        key = from_env.strip()
+    else:
+        key_file = settings.paths().key_file
+        if not key_file.exists():
+            raise MissingKeyError(
+                f"No pseudonymisation key: set {settings.KEY_ENV} or create {key_file} "
+                "with `pcnmo init-key`. Keep the same key every month, or patients will not "
+                "link across months."
+            )
+        key = key_file.read_text(encoding="utf-8").strip()
+    if len(key) < MIN_KEY_LENGTH:
+        raise MissingKeyError(
+            f"The pseudonymisation key is {len(key)} characters; use at least {MIN_KEY_LENGTH}."
+        )
+    return key.encode("utf-8")
+
+
+def create_key_file(path: Path | None = None) -> Path:
+    """Write a new random key unless one exists (replacing it would break patient linkage)."""
+    target = path or settings.paths().key_file
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+    target.chmod(0o600)
+    return target
+
+
+def pseudonymise(value: str, key: bytes) -> str:
+    """`P` + 26 base32 characters: letters and 2-7 only, so it never reads as an NHS number."""
+    digest = hmac.new(key, normalise(value).encode("ascii"), hashlib.sha256).digest()
+    return "P" + base64.b32encode(digest[:16]).decode("ascii").rstrip("=")
