@@ -498,9 +498,7 @@ EPD = TableContract(
     scope_column="practice_code",
     columns=(
         Column("year_month", Kind.MONTH, "Dispensing month.", headers="YEAR_MONTH"),
-        Column(
-            "practice_code", Kind.ODS_CODE, "Prescribing cost centre.", headers="PRACTICE_CODE"
-        ),
+        Column("practice_code", Kind.ODS_CODE, "Prescribing cost centre.", headers="PRACTICE_CODE"),
         Column("practice_name", Kind.TEXT, "Practice name.", headers="PRACTICE_NAME"),
         Column(
             "sub_icb_location_code",
@@ -873,8 +871,12 @@ SAFETY_ALERTS = _local(
     "One row per MHRA / National Patient Safety alert x practice in the PCN's alert log: "
     "received, triaged, actioned and closed.",
     ("alert_reference", "practice_code"),
-    Column("alert_reference", Kind.TEXT, "Alert reference (e.g. NatPSA/2026/001/MHRA).",
-           headers="Alert Reference"),
+    Column(
+        "alert_reference",
+        Kind.TEXT,
+        "Alert reference (e.g. NatPSA/2026/001/MHRA).",
+        headers="Alert Reference",
+    ),
     Column("alert_title", Kind.TEXT, "Alert title.", headers="Title"),
     Column("alert_type", Kind.CODE, "Alert class.", headers="Alert Type", accepted=ALERT_TYPES),
     _practice(),
@@ -902,14 +904,34 @@ SAFETY_ALERTS = _local(
         required=False,
         minimum=0,
     ),
-    Column("action_taken", Kind.FREE_TEXT, "What was done.", headers="Action Taken",
-           required=False),
-    Column("closed_date", Kind.DATE, "Date signed off as complete.", headers="Date Closed",
-           required=False),
+    Column(
+        "action_taken", Kind.FREE_TEXT, "What was done.", headers="Action Taken", required=False
+    ),
+    Column(
+        "closed_date",
+        Kind.DATE,
+        "Date signed off as complete.",
+        headers="Date Closed",
+        required=False,
+    ),
 )
 
-PINCER_INDICATORS = ("A", "B", "C", "D", "E", "F", "G", "I", "K", "AC", "ME_FBC", "ME_LFT", "LI",
-                     "AM")
+PINCER_INDICATORS = (
+    "A",
+    "B",
+    "C",
+    "D",
+    "E",
+    "F",
+    "G",
+    "I",
+    "K",
+    "AC",
+    "ME_FBC",
+    "ME_LFT",
+    "LI",
+    "AM",
+)
 
 PINCER_ACTIONS = _local(
     "pincer_actions",
@@ -922,10 +944,16 @@ PINCER_ACTIONS = _local(
         "Patient's NHS number (replaced by the keyed pseudonym on load).",
         headers="NHS Number",
     ),
-    Column("indicator", Kind.CODE, "PINCER indicator letter.", headers="Indicator",
-           accepted=PINCER_INDICATORS),
-    Column("identified_date", Kind.DATE, "Date the hazard was identified.",
-           headers="Date Identified"),
+    Column(
+        "indicator",
+        Kind.CODE,
+        "PINCER indicator letter.",
+        headers="Indicator",
+        accepted=PINCER_INDICATORS,
+    ),
+    Column(
+        "identified_date", Kind.DATE, "Date the hazard was identified.", headers="Date Identified"
+    ),
     Column(
         "action",
         Kind.CODE,
@@ -942,8 +970,13 @@ PINCER_ACTIONS = _local(
             "Other",
         ),
     ),
-    Column("action_date", Kind.DATE, "Date the action was completed.", headers="Date Actioned",
-           required=False),
+    Column(
+        "action_date",
+        Kind.DATE,
+        "Date the action was completed.",
+        headers="Date Actioned",
+        required=False,
+    ),
 )
 
 SEA_THEMES = (
@@ -966,12 +999,28 @@ SIGNIFICANT_EVENTS = _local(
     Column("event_date", Kind.DATE, "Date of the event.", headers="Event Date"),
     Column("raised_date", Kind.DATE, "Date the SEA was raised.", headers="Date Raised"),
     Column("theme", Kind.CODE, "Theme.", headers="Theme", accepted=SEA_THEMES),
-    Column("summary", Kind.FREE_TEXT, "What happened (no patient identifiers).",
-           headers="Summary", required=False),
-    Column("completed_date", Kind.DATE, "Date the analysis was completed.",
-           headers="Date Completed", required=False),
-    Column("learning_shared", Kind.FLAG, "Learning shared with the PCN.",
-           headers="Learning Shared", required=False, accepted=FLAG_VALUES),
+    Column(
+        "summary",
+        Kind.FREE_TEXT,
+        "What happened (no patient identifiers).",
+        headers="Summary",
+        required=False,
+    ),
+    Column(
+        "completed_date",
+        Kind.DATE,
+        "Date the analysis was completed.",
+        headers="Date Completed",
+        required=False,
+    ),
+    Column(
+        "learning_shared",
+        Kind.FLAG,
+        "Learning shared with the PCN.",
+        headers="Learning Shared",
+        required=False,
+        accepted=FLAG_VALUES,
+    ),
 )
 
 HARM_LEVELS = ("No harm", "Low harm", "Moderate harm", "Severe harm", "Fatal")
@@ -980,8 +1029,9 @@ SAFETY_INCIDENTS = _local(
     "safety_incidents",
     "One row per prescribing safety incident reported (LFPSE or local).",
     ("incident_reference",),
-    Column("incident_reference", Kind.TEXT, "Local or LFPSE reference.",
-           headers="Incident Reference"),
+    Column(
+        "incident_reference", Kind.TEXT, "Local or LFPSE reference.", headers="Incident Reference"
+    ),
     _practice(),
     Column("incident_date", Kind.DATE, "Date of the incident.", headers="Incident Date"),
     Column("reported_date", Kind.DATE, "Date reported.", headers="Date Reported"),
@@ -992,10 +1042,16 @@ SAFETY_INCIDENTS = _local(
         headers="Category",
         accepted=("Prescribing", "Dispensing", "Administration", "Monitoring", "Other"),
     ),
-    Column("harm_level", Kind.CODE, "LFPSE harm level.", headers="Harm Level",
-           accepted=HARM_LEVELS),
-    Column("summary", Kind.FREE_TEXT, "What happened (no patient identifiers).",
-           headers="Summary", required=False),
+    Column(
+        "harm_level", Kind.CODE, "LFPSE harm level.", headers="Harm Level", accepted=HARM_LEVELS
+    ),
+    Column(
+        "summary",
+        Kind.FREE_TEXT,
+        "What happened (no patient identifiers).",
+        headers="Summary",
+        required=False,
+    ),
 )
 
 SAFETY_CULTURE_AUDITS = _local(
@@ -1004,13 +1060,16 @@ SAFETY_CULTURE_AUDITS = _local(
     ("practice_code", "audit_date", "tool"),
     _practice(),
     Column("audit_date", Kind.DATE, "Date the audit closed.", headers="Audit Date"),
-    Column("tool", Kind.CODE, "Audit tool.", headers="Tool",
-           accepted=("PC-SafeQuest", "MaPSaF", "Other")),
-    Column("respondents", Kind.INTEGER, "Staff who responded.", headers="Respondents",
-           minimum=0),
+    Column(
+        "tool",
+        Kind.CODE,
+        "Audit tool.",
+        headers="Tool",
+        accepted=("PC-SafeQuest", "MaPSaF", "Other"),
+    ),
+    Column("respondents", Kind.INTEGER, "Staff who responded.", headers="Respondents", minimum=0),
     Column("score", Kind.DECIMAL, "Overall score.", headers="Score", minimum=0),
-    Column("max_score", Kind.DECIMAL, "Highest possible score.", headers="Max Score",
-           minimum=0),
+    Column("max_score", Kind.DECIMAL, "Highest possible score.", headers="Max Score", minimum=0),
 )
 
 SUPERVISION_TYPES = ("Clinical", "Clinic/practice", "Educational", "QA sampling")
@@ -1020,15 +1079,31 @@ SUPERVISION_LOG = _local(
     "One row per supervision session (or SMR quality-assurance sample) for a member of the "
     "pharmacy workforce.",
     ("staff_id", "supervision_date", "supervision_type"),
-    Column("staff_id", Kind.TEXT, "Staff identifier used in the workforce record.",
-           headers="Staff ID"),
+    Column(
+        "staff_id", Kind.TEXT, "Staff identifier used in the workforce record.", headers="Staff ID"
+    ),
     Column("supervision_date", Kind.DATE, "Date of the session.", headers="Date"),
-    Column("supervision_type", Kind.CODE, "Type of supervision.", headers="Type",
-           accepted=SUPERVISION_TYPES),
-    Column("supervisor_staff_id", Kind.TEXT, "Staff ID of the supervisor.",
-           headers="Supervisor Staff ID"),
-    Column("records_sampled", Kind.INTEGER, "SMR records sampled (QA sampling).",
-           headers="Records Sampled", required=False, minimum=0),
+    Column(
+        "supervision_type",
+        Kind.CODE,
+        "Type of supervision.",
+        headers="Type",
+        accepted=SUPERVISION_TYPES,
+    ),
+    Column(
+        "supervisor_staff_id",
+        Kind.TEXT,
+        "Staff ID of the supervisor.",
+        headers="Supervisor Staff ID",
+    ),
+    Column(
+        "records_sampled",
+        Kind.INTEGER,
+        "SMR records sampled (QA sampling).",
+        headers="Records Sampled",
+        required=False,
+        minimum=0,
+    ),
 )
 
 ARRS_ROLES = (
@@ -1049,31 +1124,77 @@ WORKFORCE = _local(
     ("staff_id",),
     Column("staff_id", Kind.TEXT, "Staff identifier.", headers="Staff ID"),
     Column("role", Kind.CODE, "Role.", headers="Role", accepted=ARRS_ROLES),
-    Column("is_arrs_funded", Kind.FLAG, "Funded through ARRS.", headers="ARRS Funded",
-           accepted=FLAG_VALUES),
+    Column(
+        "is_arrs_funded",
+        Kind.FLAG,
+        "Funded through ARRS.",
+        headers="ARRS Funded",
+        accepted=FLAG_VALUES,
+    ),
     Column("wte", Kind.DECIMAL, "Whole-time equivalent.", headers="WTE", minimum=0, maximum=1.5),
     Column("start_date", Kind.DATE, "Start in post.", headers="Start Date"),
-    Column("end_date", Kind.DATE, "Left post.", headers="End Date", required=False,
-           future_ok=True),
-    Column("base_practice_code", Kind.PRACTICE_CODE, "Main practice.", headers="Base Practice",
-           required=False),
-    Column("registration_body", Kind.CODE, "Professional regulator.",
-           headers="Registration Body", required=False,
-           accepted=("GPhC", "HCPC", "NMC", "GMC", "None")),
-    Column("is_prescriber", Kind.FLAG, "Independent prescriber.", headers="Prescriber",
-           required=False, accepted=FLAG_VALUES),
-    Column("cppe_pathway_status", Kind.CODE, "CPPE Primary Care Pharmacy Education Pathway.",
-           headers="CPPE Pathway", required=False,
-           accepted=("Enrolled", "Completed", "Exempt", "Not enrolled", "Not applicable")),
-    Column("supervisor_staff_id", Kind.TEXT, "Named clinical supervisor.",
-           headers="Clinical Supervisor", required=False),
-    Column("supervision_interval_days", Kind.INTEGER,
-           "Agreed maximum days between clinical supervision sessions.",
-           headers="Supervision Interval Days", required=False, minimum=1),
-    Column("scope_of_practice_signed_date", Kind.DATE, "Scope of practice last signed off.",
-           headers="Scope Signed Date", required=False),
-    Column("scope_of_practice_review_date", Kind.DATE, "Scope of practice review due.",
-           headers="Scope Review Due", required=False, future_ok=True),
+    Column("end_date", Kind.DATE, "Left post.", headers="End Date", required=False, future_ok=True),
+    Column(
+        "base_practice_code",
+        Kind.PRACTICE_CODE,
+        "Main practice.",
+        headers="Base Practice",
+        required=False,
+    ),
+    Column(
+        "registration_body",
+        Kind.CODE,
+        "Professional regulator.",
+        headers="Registration Body",
+        required=False,
+        accepted=("GPhC", "HCPC", "NMC", "GMC", "None"),
+    ),
+    Column(
+        "is_prescriber",
+        Kind.FLAG,
+        "Independent prescriber.",
+        headers="Prescriber",
+        required=False,
+        accepted=FLAG_VALUES,
+    ),
+    Column(
+        "cppe_pathway_status",
+        Kind.CODE,
+        "CPPE Primary Care Pharmacy Education Pathway.",
+        headers="CPPE Pathway",
+        required=False,
+        accepted=("Enrolled", "Completed", "Exempt", "Not enrolled", "Not applicable"),
+    ),
+    Column(
+        "supervisor_staff_id",
+        Kind.TEXT,
+        "Named clinical supervisor.",
+        headers="Clinical Supervisor",
+        required=False,
+    ),
+    Column(
+        "supervision_interval_days",
+        Kind.INTEGER,
+        "Agreed maximum days between clinical supervision sessions.",
+        headers="Supervision Interval Days",
+        required=False,
+        minimum=1,
+    ),
+    Column(
+        "scope_of_practice_signed_date",
+        Kind.DATE,
+        "Scope of practice last signed off.",
+        headers="Scope Signed Date",
+        required=False,
+    ),
+    Column(
+        "scope_of_practice_review_date",
+        Kind.DATE,
+        "Scope of practice review due.",
+        headers="Scope Review Due",
+        required=False,
+        future_ok=True,
+    ),
 )
 
 SWITCH_PROGRAMMES = _local(
@@ -1084,12 +1205,27 @@ SWITCH_PROGRAMMES = _local(
     Column("programme_name", Kind.TEXT, "Programme name.", headers="Programme"),
     _practice(),
     Column("start_date", Kind.DATE, "Planned start.", headers="Start Date"),
-    Column("planned_end_date", Kind.DATE, "Planned completion.", headers="Planned End Date",
-           future_ok=True),
-    Column("patients_planned", Kind.INTEGER, "Patients to switch.", headers="Patients Planned",
-           minimum=0),
-    Column("patients_switched", Kind.INTEGER, "Patients switched to date.",
-           headers="Patients Switched", minimum=0),
+    Column(
+        "planned_end_date",
+        Kind.DATE,
+        "Planned completion.",
+        headers="Planned End Date",
+        future_ok=True,
+    ),
+    Column(
+        "patients_planned",
+        Kind.INTEGER,
+        "Patients to switch.",
+        headers="Patients Planned",
+        minimum=0,
+    ),
+    Column(
+        "patients_switched",
+        Kind.INTEGER,
+        "Patients switched to date.",
+        headers="Patients Switched",
+        minimum=0,
+    ),
     Column("as_at_date", Kind.DATE, "Date the counts were taken.", headers="As At"),
 )
 
@@ -1099,13 +1235,23 @@ TITRATION_CLINICS = _local(
     ("clinic_date", "practice_code", "condition", "staff_id"),
     Column("clinic_date", Kind.DATE, "Date of the clinic.", headers="Clinic Date"),
     _practice(),
-    Column("condition", Kind.CODE, "Condition.", headers="Condition",
-           accepted=("HTN", "T2DM", "Lipids", "Respiratory")),
+    Column(
+        "condition",
+        Kind.CODE,
+        "Condition.",
+        headers="Condition",
+        accepted=("HTN", "T2DM", "Lipids", "Respiratory"),
+    ),
     Column("staff_id", Kind.TEXT, "Clinician running the clinic.", headers="Staff ID"),
     Column("patients_booked", Kind.INTEGER, "Appointments booked.", headers="Booked", minimum=0),
     Column("patients_seen", Kind.INTEGER, "Patients seen.", headers="Seen", minimum=0),
-    Column("dose_changes", Kind.INTEGER, "Patients with a dose titrated.",
-           headers="Dose Changes", minimum=0),
+    Column(
+        "dose_changes",
+        Kind.INTEGER,
+        "Patients with a dose titrated.",
+        headers="Dose Changes",
+        minimum=0,
+    ),
 )
 
 

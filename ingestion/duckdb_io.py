@@ -74,7 +74,9 @@ def raw_table_ddl(table: TableContract) -> str:
     return f"create table if not exists {table.qualified_name} (\n    {body}\n)"
 
 
-def ensure_schema(conn: duckdb.DuckDBPyConnection, tables: tuple[TableContract, ...] = CONTRACTS) -> None:
+def ensure_schema(
+    conn: duckdb.DuckDBPyConnection, tables: tuple[TableContract, ...] = CONTRACTS
+) -> None:
     """Create the pipeline tables and the raw tables (idempotent)."""
     conn.execute(f"create schema if not exists {PIPELINE_SCHEMA}")
     conn.execute(INGESTION_LOG_DDL)

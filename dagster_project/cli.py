@@ -1,0 +1,184 @@
+"""`pcnmo`: the commands the data team runs (and `make demo` runs for a new user).
+
+    pcnmo init-key                 create the local pseudonymisation key (once)
+    pcnmo generate [flags]         write a synthetic ICB's extracts into the inbox
+    pcnmo run [--month YYYY-MM]    ingest month(s) and rebuild the warehouse through Dagster
+    pcnmo status                   what the warehouse holds, what was quarantined or missing
+
+`run` executes the same jobs the schedule runs, in process, recording every run in the
+Dagster instance under the data directory, so `make ui` afterwards shows their history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from ingestion import settings
+from ingestion.nhs_number import create_key_file
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def prepare_environment() -> settings.Paths:
+    """Point Dagster, dbt and GX at the data directory, quietly and offline."""
+    paths = settings.paths()
+    os.environ.setdefault(settings.DUCKDB_PATH_ENV, str(paths.warehouse))
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths.data_dir / "dagster")))
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    instance_yaml = dagster_home / "dagster.yaml"
+    if not instance_yaml.exists():
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", instance_yaml)
+    return paths
+
+
+def prepare_dbt_manifest() -> None:
+    """dagster-dbt reads target/manifest.json at import time: parse the project first."""
+    from dagster_project.defs.transform.project import dbt_project
+
+    dbt_project.preparer.prepare(dbt_project)
+
+
+def inbox_months(inbox: Path) -> list[str]:
+    return (
+        sorted(
+            p.name for p in inbox.iterdir() if p.is_dir() and len(p.name) == 7 and p.name[4] == "-"
+        )
+        if inbox.is_dir()
+        else []
+    )
+
+
+def run_pipeline(months: list[str]) -> bool:
+    """Ingest each month, then build the warehouse once. True when every run succeeded."""
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    definitions = defs()
+    instance = dg.DagsterInstance.get()
+    ingest = definitions.resolve_job_def("ingest_month")
+    build = definitions.resolve_job_def("build_warehouse")
+    ok = True
+    for month in months:
+        started = time.perf_counter()
+        result = ingest.execute_in_process(
+            partition_key=f"{month}-01", instance=instance, raise_on_error=False
+        )
+        ok &= _report(f"ingest {month}", result, started)
+    started = time.perf_counter()
+    ok &= _report(
+        "build warehouse",
+        build.execute_in_process(instance=instance, raise_on_error=False),
+        started,
+    )
+    return ok
+
+
+def _report(label: str, result, started: float) -> bool:
+    import dagster as dg
+
+    seconds = time.perf_counter() - started
+    failed_checks = [
+        e.event_specific_data.asset_check_evaluation
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        and not e.event_specific_data.asset_check_evaluation.passed
+    ]
+    status = "ok" if result.success else "FAILED"
+    print(f"{label:<24} {status:<7} {seconds:6.1f}s  checks failing: {len(failed_checks)}")
+    for evaluation in failed_checks:
+        key = "/".join(evaluation.asset_key.path)
+        print(f"    check {key}:{evaluation.check_name} ({evaluation.severity.value})")
+    if not result.success:
+        for event in result.all_events:
+            if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+                error = event.event_specific_data.error
+                message = error.message.strip() if error else ""
+                print(f"    step {event.step_key} failed: {message}")
+    return result.success
+
+
+def print_status(paths: settings.Paths) -> None:
+    import duckdb
+
+    if not paths.warehouse.exists():
+        print(f"No warehouse yet at {paths.warehouse}: run `pcnmo run` first.")
+        return
+    with duckdb.connect(str(paths.warehouse), read_only=True) as conn:
+        rows = conn.execute(
+            """
+            select source || '.' || table_name as raw_table,
+                count(distinct month) filter (where status = 'loaded') as months,
+                sum(rows_in) as rows_in,
+                sum(rows_loaded) as loaded,
+                sum(rows_quarantined) as quarantined,
+                sum(rows_out_of_scope) as out_of_scope,
+                count(*) filter (where status = 'missing') as months_missing,
+                count(*) filter (where status = 'rejected') as files_rejected,
+            from pipeline.ingestion_log
+            group by all
+            order by 1
+            """
+        ).fetchall()
+    header = (
+        "raw table",
+        "months",
+        "rows in",
+        "loaded",
+        "quarantined",
+        "out of scope",
+        "missing",
+        "rejected",
+    )
+    print(f"Warehouse: {paths.warehouse}")
+    print("  ".join(f"{h:>12}" if i else f"{h:<32}" for i, h in enumerate(header)))
+    for row in rows:
+        print("  ".join(f"{v:>12}" if i else f"{v:<32}" for i, v in enumerate(row)))
+    print(f"Quarantined rows, one CSV per file: {paths.quarantine}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pcnmo", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init-key", help="create the local pseudonymisation key file")
+    generate = commands.add_parser("generate", help="write a synthetic ICB into the inbox")
+    run = commands.add_parser("run", help="ingest month(s) and build the warehouse")
+    run.add_argument(
+        "--month", action="append", help="YYYY-MM (repeatable); default: every inbox month"
+    )
+    commands.add_parser("status", help="summarise the warehouse and the ingestion log")
+    args, extra = parser.parse_known_args(argv)
+
+    paths = prepare_environment()
+    if args.command == "init-key":
+        print(f"Pseudonymisation key: {create_key_file()}")
+        return 0
+    if args.command == "generate":
+        from ingestion.synthetic.__main__ import main as synthetic_main
+
+        return synthetic_main(["generate", "--inbox", str(paths.inbox), *extra])
+    if extra:
+        generate.error(f"unrecognised arguments: {' '.join(extra)}")
+    if args.command == "status":
+        print_status(paths)
+        return 0
+    months = args.month or inbox_months(paths.inbox)
+    if not months:
+        print(f"Nothing to run: no YYYY-MM folders in {paths.inbox}.", file=sys.stderr)
+        return 1
+    prepare_dbt_manifest()
+    ok = run_pipeline(months)
+    print_status(paths)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""The only place resources are built: the DuckDB warehouse and the dbt CLI."""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from dagster_project.defs.transform.project import dbt_project
+from ingestion import settings
+
+
+def _dbt_executable() -> str:
+    """dbt installed beside this interpreter, so an un-activated virtualenv still works."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    warehouse = settings.paths().warehouse
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # dbt reads the warehouse path from the environment (profiles.yml); derive it from the
+    # one data-directory setting when the operator has not set it explicitly.
+    os.environ.setdefault(settings.DUCKDB_PATH_ENV, str(warehouse))
+    return dg.Definitions(
+        resources={
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+            "duckdb": DuckDBResource(database=str(warehouse)),
+        }
+    )
