@@ -4,6 +4,7 @@
     pcnmo generate [flags]         write a synthetic ICB's extracts into the inbox
     pcnmo run [--month YYYY-MM]    ingest month(s) and rebuild the warehouse through Dagster
     pcnmo status                   what the warehouse holds, what was quarantined or missing
+    pcnmo docs                     regenerate docs/extracts.md from the extract contracts
 
 `run` executes the same jobs the schedule runs, in process, recording every run in the
 Dagster instance under the data directory, so `make ui` afterwards shows their history.
@@ -66,19 +67,24 @@ def run_pipeline(months: list[str]) -> bool:
     instance = dg.DagsterInstance.get()
     ingest = definitions.resolve_job_def("ingest_month")
     build = definitions.resolve_job_def("build_warehouse")
-    ok = True
-    for month in months:
-        started = time.perf_counter()
-        result = ingest.execute_in_process(
-            partition_key=f"{month}-01", instance=instance, raise_on_error=False
-        )
-        ok &= _report(f"ingest {month}", result, started)
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     started = time.perf_counter()
-    ok &= _report(
-        "build warehouse",
-        build.execute_in_process(instance=instance, raise_on_error=False),
-        started,
+    # One run over the whole range, as a backfill launched from the UI runs it.
+    result = ingest.execute_in_process(
+        instance=instance,
+        run_config=quiet,
+        raise_on_error=False,
+        tags={
+            "dagster/asset_partition_range_start": f"{min(months)}-01",
+            "dagster/asset_partition_range_end": f"{max(months)}-01",
+        },
     )
+    ok = _report(f"ingest {min(months)}..{max(months)}", result, started)
+    started = time.perf_counter()
+    build_result = build.execute_in_process(
+        instance=instance, run_config=quiet, raise_on_error=False
+    )
+    ok &= _report("build warehouse", build_result, started)
     return ok
 
 
@@ -87,10 +93,10 @@ def _report(label: str, result, started: float) -> bool:
 
     seconds = time.perf_counter() - started
     failed_checks = [
-        e.event_specific_data.asset_check_evaluation
+        e.event_specific_data
         for e in result.all_events
         if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
-        and not e.event_specific_data.asset_check_evaluation.passed
+        and not e.event_specific_data.passed
     ]
     status = "ok" if result.success else "FAILED"
     print(f"{label:<24} {status:<7} {seconds:6.1f}s  checks failing: {len(failed_checks)}")
@@ -155,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         "--month", action="append", help="YYYY-MM (repeatable); default: every inbox month"
     )
     commands.add_parser("status", help="summarise the warehouse and the ingestion log")
+    commands.add_parser("docs", help="regenerate docs/extracts.md from the contracts")
     args, extra = parser.parse_known_args(argv)
 
     paths = prepare_environment()
@@ -167,6 +174,13 @@ def main(argv: list[str] | None = None) -> int:
         return synthetic_main(["generate", "--inbox", str(paths.inbox), *extra])
     if extra:
         generate.error(f"unrecognised arguments: {' '.join(extra)}")
+    if args.command == "docs":
+        from ingestion.extract_docs import render_markdown
+
+        target = REPO_ROOT / "docs" / "extracts.md"
+        target.write_text(render_markdown(), encoding="utf-8")
+        print(f"Wrote {target}")
+        return 0
     if args.command == "status":
         print_status(paths)
         return 0

@@ -67,6 +67,20 @@ PATTERN_HELP: Mapping[Kind, str] = {
 }
 
 
+def human_date_format(strptime_format: str) -> str:
+    """`%d/%m/%Y` as a person writes it: `dd/mm/yyyy`."""
+    for code, shown in (
+        ("%d", "dd"),
+        ("%m", "mm"),
+        ("%Y", "yyyy"),
+        ("%y", "yy"),
+        ("%b", "Mon"),
+        ("%H:%M:%S", "hh:mm:ss"),
+    ):
+        strptime_format = strptime_format.replace(code, shown)
+    return strptime_format
+
+
 @dataclass(frozen=True)
 class Dialect:
     """One way a table can arrive: its file name, date spelling and (per column) headers."""
@@ -474,14 +488,14 @@ DISCHARGES = TableContract(
 EPD_LEGACY = Dialect(
     name="epd",
     label="EPD / Detailed Prescribing Information (BNF_CODE layout, 2014 onwards)",
-    file_pattern=r"(epd|EPD)_(?P<yyyymm>[0-9]{6})\.csv",
+    file_pattern=r"EPD_(?P<yyyymm>[0-9]{6})\.csv",
     date_formats=("%Y%m", "%Y_%m", "%Y-%m", "%Y-%m-%d"),
     example_file="EPD_202609.csv",
 )
 EPD_SNOMED = Dialect(
     name="epd_snomed",
     label="EPD with SNOMED code (BNF_PRESENTATION_CODE layout)",
-    file_pattern=r"(epd|EPD)(_SNOMED)?_(?P<yyyymm>[0-9]{6})\.csv",
+    file_pattern=r"EPD(_SNOMED)?_(?P<yyyymm>[0-9]{6})\.csv",
     date_formats=("%Y%m", "%Y-%m", "%Y_%m", "%Y-%m-%d"),
     example_file="EPD_SNOMED_202609.csv",
 )

@@ -50,10 +50,15 @@ create table if not exists {PIPELINE_SCHEMA}.quarantine (
 """
 
 
+# A national EPD month is ~4 GB of CSV: cap DuckDB's memory so it spills to disk instead of
+# growing with the input (the machine this runs on may be small and shared).
+CONNECTION_CONFIG = {"memory_limit": "3GB", "preserve_insertion_order": "false"}
+
+
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    return duckdb.connect(str(path), read_only=read_only, config=CONNECTION_CONFIG)
 
 
 @contextmanager

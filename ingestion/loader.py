@@ -3,8 +3,12 @@
 For every file of the table in `inbox/<YYYY-MM>/`:
 
 1. work out its dialect from the file name and header row, or reject the whole file with a
-   message a Lead Pharmacist can act on (wrong layout, missing column, not UTF-8, ragged rows);
-2. stage every row through DuckDB in one streaming scan, keeping its row number;
+   message a Lead Pharmacist can act on (wrong layout, missing column, not UTF-8, not CSV at
+   all, ragged rows, named for another month). The pass over the bytes that takes the
+   checksum also checks the encoding, the line endings and whether there are empty lines;
+2. stage every row through DuckDB in one streaming scan, keeping its row number as a
+   spreadsheet shows it (the header is row 1; empty lines and blank xlsx rows still count
+   towards the numbering, but are not rows: neither is a CSV line of nothing but commas);
 3. validate each value with SQL generated from the contract, quarantine failing rows with
    every failing column named, and pseudonymise NHS numbers before anything is written;
 4. replace the month's rows of the raw table, the ingestion log and quarantine in a single
@@ -16,6 +20,8 @@ scope: `rows_in = rows_loaded + rows_quarantined + rows_out_of_scope` for every 
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -37,6 +43,7 @@ from ingestion.contracts import (
     Dialect,
     Kind,
     TableContract,
+    human_date_format,
 )
 from ingestion.duckdb_io import PIPELINE_SCHEMA, transaction
 from ingestion.xlsx import sheet_to_csv
@@ -49,6 +56,8 @@ _STAGE = "_pcnmo_stage"
 _CHECKED = "_pcnmo_checked"
 _PSEUDONYMS = "_pcnmo_pseudonyms"
 _SCOPE = "_pcnmo_scope"
+_BLANKS = "_pcnmo_blank_lines"
+_TEMP_TABLES = (_STAGE, _CHECKED, _SCOPE, _BLANKS)
 
 
 class FileRejected(Exception):
@@ -131,17 +140,6 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _human_format(fmt: str) -> str:
-    return (
-        fmt.replace("%d", "dd")
-        .replace("%m", "mm")
-        .replace("%Y", "yyyy")
-        .replace("%y", "yy")
-        .replace("%b", "Mon")
-        .replace("%H:%M:%S", "hh:mm:ss")
-    )
-
-
 def _checksum(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -168,64 +166,201 @@ def discover(table: TableContract, month_dir: Path) -> list[Path]:
     )
 
 
+_SAVE_AS_CSV = "Save it again as 'CSV UTF-8 (Comma delimited)' and put it back in the inbox."
+
+# What a file that is not text at all usually turns out to be.
+_BINARY_SIGNATURES = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 (.xls) workbook"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+@dataclass(frozen=True)
+class _Inspection:
+    """What one pass over the bytes (the same pass that takes the checksum) tells us."""
+
+    checksum: str
+    head: bytes
+    has_nul: bool
+    not_utf8_line: int | None  # physical line of the first byte that is not UTF-8
+    may_have_blank_lines: bool
+    line_terminator: str
+
+
+def _inspect(path: Path) -> _Inspection:
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head = b""
+    terminator = "\n"
+    has_nul = False
+    not_utf8_at: int | None = None  # byte offset of the first byte that is not UTF-8
+    offset = 0
+    blank = False
+    tail = b""
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            if not head:
+                head = chunk
+                terminator = _line_terminator(chunk)
+            has_nul = has_nul or b"\x00" in chunk
+            # ASCII needs no decoding (the common case, and much faster to check).
+            if not_utf8_at is None and not (chunk.isascii() and not decoder.getstate()[0]):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    pending = len(error.object) - len(chunk)
+                    not_utf8_at = offset + max(error.start - pending, 0)
+            if not blank:
+                edge = tail + chunk[:2]
+                blank = any(b in chunk or b in edge for b in (b"\n\n", b"\n\r\n"))
+            tail = chunk[-2:]
+            offset += len(chunk)
+    if not_utf8_at is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            not_utf8_at = offset - 1
+    not_utf8_line = None
+    if not_utf8_at is not None:
+        with path.open("rb") as handle:
+            not_utf8_line = handle.read(not_utf8_at).count(b"\n") + 1
+    return _Inspection(digest.hexdigest(), head[:16], has_nul, not_utf8_line, blank, terminator)
+
+
+def _line_terminator(head: bytes) -> str:
+    """How the header record ends. DuckDB guesses from the first line break it meets, even one
+    inside a quoted header cell, and then silently reads no rows at all from a file saved by
+    Excel (LF inside cells, CRLF between rows): so work it out here, outside the quotes."""
+    quoted = False
+    for index, byte in enumerate(head):
+        if byte == 0x22:  # "
+            quoted = not quoted
+        elif not quoted and byte in (0x0A, 0x0D):
+            if byte == 0x0A:
+                return "\n"
+            return "\r\n" if head[index + 1 : index + 2] in (b"\n", b"") else "\r"
+    return "\n"
+
+
 @dataclass(frozen=True)
 class _OpenedFile:
     file_name: str
-    read_path: Path  # the CSV DuckDB reads (a converted copy for xlsx)
-    encoding: str
+    read_path: Path  # the UTF-8 CSV DuckDB reads (a converted copy for xlsx and latin-1)
+    encoding: str  # the encoding the file was delivered in
     header: list[str] | None
     field_count: int
     row_column: bool  # xlsx copies carry the sheet row number as their first field
     candidates: tuple[tuple[Dialect, re.Match[str]], ...]
+    checksum: str
+    line_terminator: str
+    # Record numbers of empty lines, which DuckDB skips: row numbers after them are shifted.
+    blank_lines: tuple[int, ...] = ()
 
 
-def _read_header(path: Path, encoding: str) -> list[str]:
-    with path.open(encoding=encoding, newline="") as handle:
+def _read_header(path: Path, file_name: str) -> list[str]:
+    # utf-8-sig: Excel's "CSV UTF-8" starts the file with a byte-order mark.
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         try:
             return next(csv.reader(handle))
         except StopIteration:
             return []
+        except csv.Error as error:
+            raise FileRejected(file_name, f"cannot be read as CSV ({error}).") from error
+
+
+def _blank_lines(path: Path, file_name: str) -> tuple[int, ...]:
+    """Record numbers of empty lines (the header is record 1), in the rare files that have them."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            return tuple(n for n, row in enumerate(csv.reader(handle), start=1) if not row)
+        except csv.Error as error:
+            raise FileRejected(file_name, f"cannot be read as CSV ({error}).") from error
+
+
+def _transcode(source: Path, target: Path, encoding: str) -> None:
+    with (
+        source.open(encoding=encoding, newline="") as reader,
+        target.open("w", encoding="utf-8", newline="") as writer,
+    ):
+        for text in iter(lambda: reader.read(1 << 20), ""):
+            writer.write(text)
 
 
 def _open(table: TableContract, path: Path, workdir: Path) -> _OpenedFile:
     candidates = tuple((d, m) for d in table.dialects if (m := d.match(path.name)))
     if path.suffix.lower() == ".xlsx":
-        read_path = workdir / (path.stem + ".csv")
+        read_path = workdir / (path.name + ".csv")
         try:
             sheet_to_csv(path, read_path, table.sheet)
         except Exception as error:  # openpyxl raises many types for a damaged workbook
             raise FileRejected(
                 path.name, f"cannot be opened as an Excel workbook ({error})."
             ) from error
+        header = _read_header(read_path, path.name)
+        if len(header) < 2:  # the row-number field and at least one column
+            raise FileRejected(path.name, "is empty: the sheet has no header row.")
         return _OpenedFile(
             path.name,
             read_path,
-            "utf-8",
-            (header := _read_header(read_path, "utf-8"))[1:],
+            "xlsx",
+            header[1:],
             len(header),
             True,
             candidates,
+            _checksum(path),
+            "\r\n",  # what csv.writer writes
         )
 
-    last_error: UnicodeDecodeError | None = None
-    for encoding in table.encodings:
-        try:
-            header = _read_header(path, encoding)
-            break
-        except UnicodeDecodeError as error:
-            last_error = error
-    else:
-        assert last_error is not None
+    inspection = _inspect(path)
+    for signature, what in _BINARY_SIGNATURES:
+        if inspection.head.startswith(signature):
+            raise FileRejected(
+                path.name, f"is not a CSV file: it is {what} with a .csv name. {_SAVE_AS_CSV}"
+            )
+    if inspection.has_nul:
         raise FileRejected(
             path.name,
-            "is not UTF-8 text (an undecodable byte in the header row). Save it again as "
-            "'CSV UTF-8 (Comma delimited)' and put it back in the inbox.",
+            "is not a CSV text file: it contains NUL bytes (binary data, or text saved as "
+            f"UTF-16 'Unicode Text'). {_SAVE_AS_CSV}",
         )
-    if table.headerless:
-        return _OpenedFile(path.name, path, encoding, None, len(header), False, candidates)
+    read_path, encoding = path, "utf-8"
+    if inspection.not_utf8_line is not None:
+        fallbacks = [e for e in table.encodings if codecs.lookup(e).name != "utf-8"]
+        if not fallbacks:
+            raise FileRejected(
+                path.name,
+                f"is not UTF-8 text (line {inspection.not_utf8_line} has a byte that is not "
+                f"UTF-8, e.g. a '£' or 'é' saved in another encoding). {_SAVE_AS_CSV}",
+            )
+        # Published files in an older encoding: DuckDB reads UTF-8 only (its latin-1 reader
+        # refuses bytes 0x80-0x9F), so read a converted copy.
+        encoding = fallbacks[0]
+        read_path = workdir / (path.name + ".utf-8.csv")
+        try:
+            _transcode(path, read_path, encoding)
+        except UnicodeDecodeError as error:
+            raise FileRejected(
+                path.name, f"is neither UTF-8 nor {encoding} text. {_SAVE_AS_CSV}"
+            ) from error
+
+    header = _read_header(read_path, path.name)
     if not header or not any(cell.strip() for cell in header):
         raise FileRejected(path.name, "is empty: there is no header row.")
-    return _OpenedFile(path.name, path, encoding, header, len(header), False, candidates)
+    blank_lines = _blank_lines(read_path, path.name) if inspection.may_have_blank_lines else ()
+    return _OpenedFile(
+        path.name,
+        read_path,
+        encoding,
+        None if table.headerless else header,
+        len(header),
+        False,
+        candidates,
+        inspection.checksum,
+        inspection.line_terminator,
+        blank_lines,
+    )
 
 
 @dataclass(frozen=True)
@@ -298,6 +433,11 @@ def _file_values(table: TableContract, match: re.Match[str]) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _redacted(value: str) -> str:
+    """SQL: the text with every NHS-number-shaped digit run replaced."""
+    return f"regexp_replace({value}, {_sql_text(_NHS_LIKE_IN_TEXT)}, {_sql_text(REDACTED)}, 'g')"
+
+
 def _field(index: int) -> str:
     return f"f{index:03d}"
 
@@ -322,7 +462,15 @@ def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: b
     else:
         return _ColumnSql(column, column.name, "null", f"cast(null as {column.duckdb_type})", ())
 
-    quoted = f"'''' || left({value}, 60) || ''''"
+    # An NHS number in the wrong column (swapped columns are a classic) must not reach the
+    # quarantine through the message that says the value is wrong.
+    shown_value = value if column.kind is Kind.SNOMED else _redacted(value)
+    quoted = f"'''' || left({shown_value}, 60) || ''''"
+
+    def says(text: str) -> str:
+        """SQL for the message "<label> '<value>'<text>" (the value cut to 60 characters)."""
+        return f"{_sql_text(label + ' ')} || {quoted} || {_sql_text(text)}"
+
     checks: list[tuple[str, str]] = []
     if column.required:
         checks.append((f"{value} is null", _sql_text(f"{label} is empty")))
@@ -336,25 +484,24 @@ def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: b
         typed = f"cast({parsed} as date)"
         if kind is Kind.MONTH:
             typed = f"cast(date_trunc('month', {parsed}) as date)"
-        shown = " or ".join(_human_format(f) for f in formats[:2])
+        shown = " or ".join(human_date_format(f) for f in formats[:2])
         checks.append(
             (
                 f"{value} is not null and {parsed} is null",
-                f"{_sql_text(label + ' ')} || {quoted} || {_sql_text(f' is not a date ({shown})')}",
+                says(f" is not a date ({shown})"),
             )
         )
         checks.append(
             (
                 f"{typed} < date '1880-01-01'",
-                f"{_sql_text(label + ' ')} || {quoted} || ' is before 1880'",
+                says(" is before 1880"),
             )
         )
         if kind is Kind.MONTH:
             checks.append(
                 (
                     f"{typed} <> date '{month.isoformat()}'",
-                    f"{_sql_text(label + ' ')} || {quoted} || "
-                    f"{_sql_text(f' is not the inbox month {month:%Y-%m}')}",
+                    says(f" is not the inbox month {month:%Y-%m}"),
                 )
             )
         elif check_future and not column.future_ok:
@@ -362,8 +509,7 @@ def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: b
             checks.append(
                 (
                     f"{typed} > date '{end.isoformat()}'",
-                    f"{_sql_text(label + ' ')} || {quoted} || "
-                    f"{_sql_text(f' is after the end of the reporting month ({end})')}",
+                    says(f" is after the end of the reporting month ({end})"),
                 )
             )
     elif kind in (Kind.INTEGER, Kind.DECIMAL, Kind.MONEY):
@@ -375,21 +521,21 @@ def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: b
         checks.append(
             (
                 f"{value} is not null and {typed} is null",
-                f"{_sql_text(label + ' ')} || {quoted} || {_sql_text(f' is not {noun}')}",
+                says(f" is not {noun}"),
             )
         )
         if column.minimum is not None:
             checks.append(
                 (
                     f"{typed} < {column.minimum}",
-                    f"{_sql_text(label + ' ')} || {quoted} || {_sql_text(f' is below {column.minimum:g}')}",
+                    says(f" is below {column.minimum:g}"),
                 )
             )
         if column.maximum is not None:
             checks.append(
                 (
                     f"{typed} > {column.maximum}",
-                    f"{_sql_text(label + ' ')} || {quoted} || {_sql_text(f' is above {column.maximum:g}')}",
+                    says(f" is above {column.maximum:g}"),
                 )
             )
     elif kind in (Kind.CODE, Kind.FLAG):
@@ -398,15 +544,16 @@ def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: b
         checks.append(
             (
                 f"{value} is not null and upper({value}) not in ({accepted})",
-                f"{_sql_text(label + ' ')} || {quoted} || {_sql_text(f' is not one of: {allowed}')}",
+                says(f" is not one of: {allowed}"),
             )
         )
     elif kind in PATTERNS:
         typed = f"upper({value})"
         checks.append(
             (
-                f"{value} is not null and not regexp_full_match(upper({value}), {_sql_text(PATTERNS[kind])})",
-                f"{_sql_text(label + ' ')} || {quoted} || {_sql_text(f' is not {PATTERN_HELP[kind]}')}",
+                f"{value} is not null "
+                f"and not regexp_full_match(upper({value}), {_sql_text(PATTERNS[kind])})",
+                says(f" is not {PATTERN_HELP[kind]}"),
             )
         )
     elif kind is Kind.NHS_NUMBER:
@@ -420,33 +567,21 @@ def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: b
             )
         )
     elif kind is Kind.FREE_TEXT:
-        typed = (
-            f"regexp_replace({value}, {_sql_text(_NHS_LIKE_IN_TEXT)}, {_sql_text(REDACTED)}, 'g')"
-        )
+        typed = _redacted(value)
     return _ColumnSql(column, label, value, typed, tuple(checks))
 
 
-NHS_NUMBER_MACRO = """
+# Modulus 11 (NHS Data Dictionary): weights 10..2 on the first nine digits, 11 minus the
+# remainder is the check digit; 11 means 0 and 10 means no valid number. `(11 - r) % 11` maps
+# 11 to 0 and leaves 10, which no digit equals. A plain expression (no subquery), so the CASE
+# really does guard the digit arithmetic: text such as 'NOT KNOWN' is invalid, not an error.
+_WEIGHTED_DIGITS = " + ".join(f"{10 - i} * (ascii(substr(d, {i + 1}, 1)) - 48)" for i in range(9))
+NHS_NUMBER_MACRO = f"""
 create or replace temp macro pcnmo_nhs_number_is_valid(d) as (
     case
-        when not regexp_full_match(coalesce(d, ''), '[0-9]{10}') then false
-        else (
-            with weighted as (
-                select 11 - (
-                    10 * cast(substr(d, 1, 1) as integer) + 9 * cast(substr(d, 2, 1) as integer)
-                    + 8 * cast(substr(d, 3, 1) as integer) + 7 * cast(substr(d, 4, 1) as integer)
-                    + 6 * cast(substr(d, 5, 1) as integer) + 5 * cast(substr(d, 6, 1) as integer)
-                    + 4 * cast(substr(d, 7, 1) as integer) + 3 * cast(substr(d, 8, 1) as integer)
-                    + 2 * cast(substr(d, 9, 1) as integer)
-                ) % 11 as check_digit
-            )
-            select case check_digit
-                when 11 then substr(d, 10, 1) = '0'
-                when 10 then false
-                else cast(substr(d, 10, 1) as integer) = check_digit
-            end
-            from weighted
-        )
+        when regexp_full_match(coalesce(d, ''), '[0-9]{{10}}')
+            then (11 - ({_WEIGHTED_DIGITS}) % 11) % 11 = ascii(substr(d, 10, 1)) - 48
+        else false
     end
 )
 """
@@ -463,11 +598,13 @@ def scope_practices(conn: duckdb.DuckDBPyConnection, sub_icbs: Iterable[str]) ->
     None means keep everything (no ePCN membership loaded yet).
     """
     wanted = sorted(sub_icbs)
-    exists = conn.execute(
+    members = conn.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'raw_ods' and table_name = 'epcn_members'"
-    ).fetchall()[0]
-    if not exists or not exists[0]:
+    ).fetchall()[0][0]
+    if members:
+        members = conn.execute("select count(*) from raw_ods.epcn_members").fetchall()[0][0]
+    if not members:
         return None
     where = ""
     if wanted:
@@ -476,8 +613,6 @@ def scope_practices(conn: duckdb.DuckDBPyConnection, sub_icbs: Iterable[str]) ->
     rows = conn.execute(
         f"select distinct practice_code from raw_ods.epcn_members {where} order by 1"
     ).fetchall()
-    if not rows and not wanted:
-        return None
     return [r[0] for r in rows]
 
 
@@ -492,12 +627,27 @@ def _stage(
     read = (
         f"read_csv({_sql_text(str(opened.read_path))}, columns = {{{fields}}}, "
         f"header = {'false' if opened.header is None else 'true'}, auto_detect = false, "
-        f"delim = ',', quote = '\"', escape = '\"', encoding = {_sql_text(opened.encoding)})"
+        "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', "
+        f"new_line = {_sql_text(opened.line_terminator.encode('unicode_escape').decode())})"
     )
     offset = 0 if opened.header is None else 1
-    row = f"cast({_field(0)} as bigint)" if opened.row_column else f"ordinality + {offset}"
     # xlsx copies put the row number first, so every contract field shifts by one.
     shift = 1 if opened.row_column else 0
+    source = f"(select * from {read} with ordinality) as s"
+    if opened.row_column:
+        row = f"cast(s.{_field(0)} as bigint)"
+    elif opened.blank_lines:
+        # DuckDB skips empty lines, so ordinality undercounts after each one. For every empty
+        # line: how many records precede it, and how many empty lines there are up to it.
+        shifts: dict[int, int] = {}  # records before an empty line -> empty lines so far
+        for earlier, line in enumerate(opened.blank_lines):
+            shifts[line - offset - 1 - earlier] = earlier + 1
+        conn.execute(f"create or replace temp table {_BLANKS} (before bigint, blanks bigint)")
+        conn.executemany(f"insert into {_BLANKS} values (?, ?)", list(shifts.items()))
+        source += f" asof left join {_BLANKS} as b on s.ordinality > b.before"
+        row = f"s.ordinality + {offset} + coalesce(b.blanks, 0)"
+    else:
+        row = f"s.ordinality + {offset}"
     used = sorted({i + shift for i in layout.positions.values()})
     in_scope = "true"
     if scope is not None and table.scope_column and table.scope_column in layout.positions:
@@ -505,7 +655,14 @@ def _stage(
         if scope:
             conn.execute(f"insert into {_SCOPE} select unnest(?::varchar[])", [scope])
         scope_field = _field(layout.positions[table.scope_column] + shift)
-        in_scope = f"upper(trim({scope_field})) in (select code from {_SCOPE})"
+        in_scope = f"upper(trim(s.{scope_field})) in (select code from {_SCOPE})"
+    # A row with every field empty is not a row: spreadsheets save formatted blank rows as
+    # ",,,," (and the xlsx reader skips blank rows too).
+    any_value = (
+        "coalesce("
+        + ", ".join(f"s.{_field(i)}" for i in range(shift, opened.field_count))
+        + ") is not null"
+    )
     # Out-of-scope rows keep only their row number: enough to count them, nearly free to store.
     kept = ", ".join(
         f"case when _in_scope then {_field(i)} end as {_field(i - shift)}" for i in used
@@ -513,25 +670,40 @@ def _stage(
     conn.execute(
         f"create or replace temp table {_STAGE} as "
         f"select _row, _in_scope{', ' + kept if kept else ''} from ("
-        f"select {row} as _row, {in_scope} as _in_scope, * from {read} with ordinality)"
+        f"select {row} as _row, {in_scope} as _in_scope, s.* from {source} where {any_value})"
     )
 
 
 def _duckdb_csv_error(error: duckdb.Error) -> str:
+    """A message for the person who made the file. Never quotes the line: it may hold an NHS
+    number, and the message goes to the ingestion log."""
     text = str(error)
     line = re.search(r"Line: (\d+)", text)
-    where = f" at line {line.group(1)}" if line else ""
-    if "unicode" in text.lower() or "utf" in text.lower():
+    where = f" on line {line.group(1)}" if line else ""
+    lowered = text.lower()
+    if "unicode" in lowered or "utf" in lowered:
+        return f"is not UTF-8 text (an undecodable byte{where}). {_SAVE_AS_CSV}"
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if counts:
+        expected, found = int(counts.group(1)), int(counts.group(2))
+        more_or_fewer = "more" if found > expected else "fewer"
         return (
-            f"is not UTF-8 text (an undecodable byte{where}). Save it again as "
-            "'CSV UTF-8 (Comma delimited)' and put it back in the inbox."
+            f"has a row with {more_or_fewer} fields than the header ({expected}){where}. Every "
+            "row must have as many fields as the header; a comma inside a value must be in "
+            "double quotes."
         )
-    if "expected" in text.lower() and "column" in text.lower():
+    if "state machine reached an invalid state" in lowered:
         return (
-            f"has a row with the wrong number of fields{where}: every row must have as many "
-            "fields as the header. A comma inside a value must be in double quotes."
+            f"cannot be read as CSV{where}: its rows do not all end the same way (Windows and "
+            f"Unix line endings mixed), or it is not comma-separated. {_SAVE_AS_CSV}"
+        )
+    if "unterminated quote" in lowered:
+        return (
+            f"has a value with an opening double quote and no closing one{where}. "
+            "Close the quote, or remove it."
         )
     first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    first = re.sub(r"Original Line:.*", "", first)
     return f"cannot be read as CSV{where} ({first})."
 
 
@@ -550,13 +722,19 @@ def _check(
         partition = ", ".join(
             c.typed if c.column.kind is Kind.NHS_NUMBER else f"upper({c.value})" for c in key_cols
         )
-        what = "the same " + ", ".join(c.label for c in key_cols) if table.key else "identical"
+        # Columns from the file name are the same on every row of a file: naming them adds
+        # nothing to "duplicate of row N (same NHS Number)".
+        named = [c.label for c in key_cols if not c.column.from_file_name]
+        if table.key and named:
+            what, failed_columns = "same " + ", ".join(named), ", ".join(named)
+        else:
+            what, failed_columns = "identical row", "(whole row)"
         first = f"first_value(_row) over (partition by {partition} order by _row)"
         failures.append(
             (
                 f"{first} <> _row",
                 f"{_sql_text('duplicate of row ')} || {first} || {_sql_text(f' ({what})')}",
-                "(whole row)" if not table.key else ", ".join(c.label for c in key_cols),
+                failed_columns,
             )
         )
     reason = (
@@ -593,6 +771,8 @@ def _record_json(columns: list[_ColumnSql]) -> str:
             value = f"repeat('*', greatest(length({digits}) - 3, 0)) || right({digits}, 3)"
         elif col.column.kind is Kind.FREE_TEXT:
             value = col.typed
+        elif col.column.kind is not Kind.SNOMED:  # concept ids are often ten digits
+            value = _redacted(value)
         parts.append(f"{_sql_text(col.label)}, {value}")
     return "json_object(" + ", ".join(parts) + ")" if parts else "'{}'"
 
@@ -601,7 +781,8 @@ def _pseudonymise(conn: duckdb.DuckDBPyConnection, column: str, key: bytes) -> N
     values = [
         r[0]
         for r in conn.execute(
-            f"select distinct {column} from {_CHECKED} where _reason is null and {column} is not null"
+            f"select distinct {column} from {_CHECKED} "
+            f"where _reason is null and {column} is not null"
         ).fetchall()
     ]
     frame = pd.DataFrame(
@@ -617,14 +798,13 @@ def _load_file(
     month: dt.date,
     opened: _OpenedFile,
     layout: _Layout,
-    checksum: str,
     key: bytes | None,
     scope: list[str] | None,
     loaded_at: dt.datetime,
 ) -> FileResult:
     try:
         _stage(conn, table, opened, layout, scope)
-    except duckdb.Error as error:
+    except (duckdb.InvalidInputException, duckdb.IOException) as error:
         raise FileRejected(opened.file_name, _duckdb_csv_error(error)) from error
     columns = [
         _column_sql(c, layout, month, check_future=table.source in ("clinical", "local"))
@@ -649,34 +829,36 @@ def _load_file(
         f"{_sql_text(layout.dialect.name)}, timestamp '{loaded_at.isoformat(sep=' ')}'"
     )
     target_columns = [c.raw_name for c in table.columns] + [m[0] for m in RAW_METADATA_COLUMNS]
-    conn.execute(
+    loaded = conn.execute(
         f"insert into {table.qualified_name} ({', '.join(target_columns)}) "
         f"select {', '.join(select_list)}, {metadata} from {_CHECKED} as c {join} "
         "where c._reason is null"
-    )
-    conn.execute(
+    ).fetchall()[0][0]
+    quarantined = conn.execute(
         f"insert into {PIPELINE_SCHEMA}.quarantine "
         f"select {_sql_text(table.source)}, {_sql_text(table.name)}, date '{month.isoformat()}', "
         f"{_sql_text(opened.file_name)}, c._row, c._failed, c._reason, {_record_json(columns)}, "
         f"timestamp '{loaded_at.isoformat(sep=' ')}' "
         f"from {_CHECKED} as c join {_STAGE} using (_row) where c._reason is not null"
-    )
+    ).fetchall()[0][0]
     rows_in, out_of_scope = conn.execute(
         f"select count(*), count(*) filter (where not _in_scope) from {_STAGE}"
     ).fetchall()[0]
-    quarantined = conn.execute(
-        f"select count(*) from {_CHECKED} where _reason is not null"
-    ).fetchall()[0][0]
-    loaded = rows_in - out_of_scope - quarantined
-    if nhs_columns:
-        conn.unregister(_PSEUDONYMS)
-    message = ""
+    if rows_in != loaded + quarantined + out_of_scope:
+        # Counted, not derived, so this can actually catch a row going missing.
+        raise RuntimeError(
+            f"{opened.file_name}: {rows_in} rows read but {loaded} loaded + {quarantined} "
+            f"quarantined + {out_of_scope} out of scope; nothing was written for "
+            f"{table.qualified_name} {month:%Y-%m}."
+        )
+    message = f"read as {opened.encoding}" if opened.encoding not in ("utf-8", "xlsx") else ""
     if scope is not None and table.scope_column:
-        message = f"kept practices in scope ({len(scope)} practices)"
+        scoped = f"kept practices in scope ({len(scope)} practices)"
+        message = f"{message}; {scoped}" if message else scoped
     return FileResult(
         opened.file_name,
         layout.dialect.name,
-        checksum,
+        opened.checksum,
         "loaded",
         rows_in,
         loaded,
@@ -684,6 +866,14 @@ def _load_file(
         out_of_scope,
         message,
     )
+
+
+def _drop_temporary(conn: duckdb.DuckDBPyConnection) -> None:
+    """Staged rows hold NHS numbers as delivered: never leave them on the connection."""
+    for name in _TEMP_TABLES:
+        conn.execute(f"drop table if exists temp.{name}")
+    with contextlib.suppress(duckdb.Error):
+        conn.unregister(_PSEUDONYMS)
 
 
 def _log(
@@ -735,11 +925,7 @@ def load_month(
             f"no {table.qualified_name} file in {month_dir} (expected names like {examples}); "
             "rows loaded earlier for this month, if any, are kept"
         )
-        conn.execute(
-            f"delete from {PIPELINE_SCHEMA}.ingestion_log where source = ? and table_name = ? "
-            "and month = ? and status = 'missing'",
-            [table.source, table.name, month],
-        )
+        _forget_failed_attempts(conn, table, month)
         _log(
             conn,
             table,
@@ -756,28 +942,33 @@ def load_month(
     conn.execute(NHS_NUMBER_MACRO)
 
     with tempfile.TemporaryDirectory(prefix="pcnmo-") as workdir:
-        prepared: list[tuple[_OpenedFile, _Layout, str]] = []
+        prepared: list[tuple[_OpenedFile, _Layout]] = []
         rejections: list[FileRejected] = []
         for path in files:
             try:
                 opened = _open(table, path, Path(workdir))
-                prepared.append((opened, _resolve_layout(table, opened), _checksum(path)))
+                _check_file_month(opened, month)
+                prepared.append((opened, _resolve_layout(table, opened)))
             except FileRejected as rejection:
                 rejections.append(rejection)
         if not rejections:
             try:
                 with transaction(conn):
                     _replace_month(conn, table, month)
-                    for opened, layout, checksum in prepared:
+                    for opened, layout in prepared:
                         file_result = _load_file(
-                            conn, table, month, opened, layout, checksum, key, scope, loaded_at
+                            conn, table, month, opened, layout, key, scope, loaded_at
                         )
                         _log(conn, table, month, file_result, loaded_at)
                         result.files.append(file_result)
+                        _drop_temporary(conn)
             except FileRejected as rejection:
                 rejections.append(rejection)
                 result.files.clear()
+            finally:
+                _drop_temporary(conn)  # after the rollback, if there was one
     if rejections:
+        _forget_failed_attempts(conn, table, month)
         for rejection in rejections:
             _log(
                 conn,
@@ -788,8 +979,32 @@ def load_month(
             )
         raise MonthRejected(table, month, rejections)
     if quarantine_dir is not None:
-        _write_quarantine_files(conn, table, month, quarantine_dir)
+        _write_quarantine_files(conn, result, quarantine_dir)
     return result
+
+
+def _check_file_month(opened: _OpenedFile, month: dt.date) -> None:
+    """A file whose name carries a month must be in that month's inbox folder."""
+    for _, match in opened.candidates:
+        named = match.groupdict().get("yyyymm")
+        if named and named != f"{month:%Y%m}":
+            raise FileRejected(
+                opened.file_name,
+                f"is named for {named[:4]}-{named[4:]} but is in the {month:%Y-%m} inbox folder. "
+                f"Move it to the {named[:4]}-{named[4:]} folder, or rename it if it really "
+                f"is the {month:%Y-%m} extract.",
+            )
+
+
+def _forget_failed_attempts(
+    conn: duckdb.DuckDBPyConnection, table: TableContract, month: dt.date
+) -> None:
+    """Only the latest attempt's rejections or missing notice stay in the log (no pile-up)."""
+    conn.execute(
+        f"delete from {PIPELINE_SCHEMA}.ingestion_log where source = ? and table_name = ? "
+        "and month = ? and status in ('missing', 'rejected')",
+        [table.source, table.name, month],
+    )
 
 
 def _replace_month(conn: duckdb.DuckDBPyConnection, table: TableContract, month: dt.date) -> None:
@@ -803,22 +1018,21 @@ def _replace_month(conn: duckdb.DuckDBPyConnection, table: TableContract, month:
 
 
 def _write_quarantine_files(
-    conn: duckdb.DuckDBPyConnection, table: TableContract, month: dt.date, quarantine_dir: Path
+    conn: duckdb.DuckDBPyConnection, result: LoadResult, quarantine_dir: Path
 ) -> None:
     """One CSV per file with quarantined rows, for the Lead Pharmacist to open and fix."""
+    table, month = result.table, result.month
     folder = quarantine_dir / f"{month:%Y-%m}"
-    files = conn.execute(
-        f"select distinct file_name from {PIPELINE_SCHEMA}.quarantine "
-        "where source = ? and table_name = ? and month = ? order by 1",
-        [table.source, table.name, month],
-    ).fetchall()
-    for (file_name,) in files:
+    for file_result in result.files:
+        target = folder / f"{file_result.file_name}.quarantine.csv"
+        target.unlink(missing_ok=True)  # from an earlier run of the month
+        if not file_result.rows_quarantined:
+            continue
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{file_name}.quarantine.csv"
         conn.execute(
             f"copy (select row_number, column_names, reason, record_json "
             f"from {PIPELINE_SCHEMA}.quarantine where source = {_sql_text(table.source)} "
             f"and table_name = {_sql_text(table.name)} and month = date '{month.isoformat()}' "
-            f"and file_name = {_sql_text(file_name)} order by row_number) "
+            f"and file_name = {_sql_text(file_result.file_name)} order by row_number) "
             f"to {_sql_text(str(target))} (header, delimiter ',')"
         )

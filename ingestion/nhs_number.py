@@ -7,8 +7,6 @@ number itself cannot be recovered from the warehouse. Without the key, nothing l
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import os
 import re
@@ -18,6 +16,7 @@ from pathlib import Path
 from ingestion import settings
 
 _NON_DIGITS = re.compile(r"[\s-]")
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
 MIN_KEY_LENGTH = 32
 
 
@@ -41,7 +40,8 @@ def check_digit(first_nine: str) -> int | None:
 
 def is_valid(value: str) -> bool:
     digits = normalise(value)
-    if len(digits) != 10 or not digits.isdigit():
+    # ASCII digits only: str.isdigit() would also accept '²' or Arabic-Indic digits.
+    if not _TEN_DIGITS.fullmatch(digits):
         return False
     return check_digit(digits[:9]) == int(digits[9])
 
@@ -88,7 +88,13 @@ def create_key_file(path: Path | None = None) -> Path:
     return target
 
 
+# Hex digits spelt as the letters A-P: a pseudonym has no digits at all, so no part of it can
+# ever be mistaken for (or caught by a search for) an NHS number.
+_HEX_AS_LETTERS = str.maketrans("0123456789abcdef", "ABCDEFGHIJKLMNOP")
+PSEUDONYM_BYTES = 13  # 104 bits: no collision in any population the NHS will ever have
+
+
 def pseudonymise(value: str, key: bytes) -> str:
-    """`P` + 26 base32 characters: letters and 2-7 only, so it never reads as an NHS number."""
-    digest = hmac.new(key, normalise(value).encode("ascii"), hashlib.sha256).digest()
-    return "P" + base64.b32encode(digest[:16]).decode("ascii").rstrip("=")
+    """`P` + 26 capital letters (A-P): a keyed HMAC-SHA256 of the normalised number."""
+    digest = hmac.digest(key, normalise(value).encode("ascii"), "sha256")
+    return "P" + digest[:PSEUDONYM_BYTES].hex().translate(_HEX_AS_LETTERS)

@@ -43,6 +43,9 @@ def sheet_to_csv(workbook_path: Path, csv_path: Path, sheet: str | None) -> None
                     f"it has no sheet named {sheet!r} (sheets: {', '.join(workbook.sheetnames)})"
                 )
             worksheet = workbook[names[sheet.casefold()]]
+        # Some producers declare a wrong used range (e.g. A1:A1); read-only mode would trust it
+        # and silently drop cells. Reading every row keeps what is really there.
+        worksheet.reset_dimensions()
         with csv_path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             width = None

@@ -11,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.transform.project import dbt_project
 from ingestion import settings
+from ingestion.duckdb_io import CONNECTION_CONFIG
 
 
 def _dbt_executable() -> str:
@@ -29,6 +30,6 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
-            "duckdb": DuckDBResource(database=str(warehouse)),
+            "duckdb": DuckDBResource(database=str(warehouse), connection_config=CONNECTION_CONFIG),
         }
     )

@@ -15,13 +15,16 @@ from dagster_duckdb import DuckDBResource
 from dagster_project.partitions import monthly_partitions
 from ingestion.contracts import CONTRACTS, TableContract
 from ingestion.duckdb_io import PIPELINE_SCHEMA, ensure_schema
-from ingestion.expectations import validate
+from ingestion.expectations import expectations_for, validate
 from ingestion.loader import parse_month
 
 
-def _outcome_table(rows: list[tuple[str, str, str, int, str]]) -> dg.MetadataValue:
-    lines = ["| expectation | column | severity | unexpected | examples |", "|---|---|---|---|---|"]
-    lines += [f"| {e} | {c} | {s} | {n} | {x} |" for e, c, s, n, x in rows]
+def _outcome_table(rows: list[tuple[str, str, str, str, int, str]]) -> dg.MetadataValue:
+    lines = [
+        "| month | expectation | column | severity | unexpected | examples |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [f"| {m} | {e} | {c} | {s} | {n} | {x} |" for m, e, c, s, n, x in rows]
     return dg.MetadataValue.md("\n".join(lines))
 
 
@@ -37,37 +40,38 @@ def build_expectations_check(table: TableContract) -> dg.AssetChecksDefinition:
     def _check(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
-        month = parse_month(context.partition_key)
         columns = ", ".join(c.raw_name for c in table.columns)
+        months = sorted(parse_month(key) for key in context.partition_keys)
         with duckdb.get_connection() as conn:
             ensure_schema(conn)
             frame = conn.execute(
-                f"select {columns} from {table.qualified_name} where _month = ?", [month]
+                f"select {columns} from {table.qualified_name} where _month between ? and ?",
+                [months[0], months[-1]],
             ).df()
         outcome = validate(table, frame)
-        failed = [*outcome.blocking_failures, *outcome.warnings]
+        period = f"{months[0]:%Y-%m}" + (f"..{months[-1]:%Y-%m}" if len(months) > 1 else "")
+        blocking = len(outcome.blocking_failures)
+        failures = [
+            (
+                period,
+                o.expectation,
+                o.column,
+                "blocking" if o.blocking else "warning",
+                o.unexpected_count,
+                ", ".join(o.examples),
+            )
+            for o in (*outcome.blocking_failures, *outcome.warnings)
+        ]
+        rows = outcome.rows
         return dg.AssetCheckResult(
-            passed=not failed,
-            severity=dg.AssetCheckSeverity.ERROR
-            if outcome.blocking_failures
-            else dg.AssetCheckSeverity.WARN,
+            passed=not failures,
+            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
             metadata={
-                "rows_validated": outcome.rows,
-                "expectations": len(outcome.outcomes),
-                "failed_blocking": len(outcome.blocking_failures),
-                "failed_warning": len(outcome.warnings),
-                "failures": _outcome_table(
-                    [
-                        (
-                            o.expectation,
-                            o.column,
-                            "blocking" if o.blocking else "warning",
-                            o.unexpected_count,
-                            ", ".join(o.examples),
-                        )
-                        for o in failed
-                    ]
-                ),
+                "rows_validated": rows,
+                "expectations": len(expectations_for(table)),
+                "failed_blocking": blocking,
+                "failed_warning": len(failures) - blocking,
+                "failures": _outcome_table(failures),
             },
         )
 
@@ -85,28 +89,30 @@ def build_delivery_check(table: TableContract) -> dg.AssetChecksDefinition:
     def _check(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
-        month = parse_month(context.partition_key)
+        months = [parse_month(key) for key in context.partition_keys]
         with duckdb.get_connection() as conn:
             ensure_schema(conn)
             rows = conn.execute(
-                f"select status, file_name, rows_quarantined, message "
+                f"select month, status, rows_quarantined, message "
                 f"from {PIPELINE_SCHEMA}.ingestion_log "
-                "where source = ? and table_name = ? and month = ? order by file_name",
-                [table.source, table.name, month],
+                "where source = ? and table_name = ? and month between ? and ? "
+                "order by month, file_name",
+                [table.source, table.name, min(months), max(months)],
             ).fetchall()
-        missing = [r for r in rows if r[0] == "missing"]
-        rejected = [r for r in rows if r[0] == "rejected"]
+        problems = [f"{m:%Y-%m}: {msg}" for m, status, _, msg in rows if status != "loaded"]
         quarantined = sum(r[2] for r in rows)
-        problems = [m for *_, m in missing + rejected]
         if quarantined:
             problems.append(f"{quarantined} row(s) quarantined: see pipeline.quarantine")
+        logged_months = {r[0] for r in rows}
+        problems += [f"{m:%Y-%m}: not loaded" for m in months if m not in logged_months]
         return dg.AssetCheckResult(
-            passed=bool(rows) and not problems,
+            passed=not problems,
             severity=dg.AssetCheckSeverity.WARN,
             description="; ".join(problems) if problems else "delivered, nothing quarantined",
             metadata={
-                "files_loaded": sum(1 for r in rows if r[0] == "loaded"),
-                "files_rejected": len(rejected),
+                "months_loaded": len({r[0] for r in rows if r[1] == "loaded"}),
+                "months_missing": len({r[0] for r in rows if r[1] == "missing"}),
+                "files_rejected": sum(1 for r in rows if r[1] == "rejected"),
                 "rows_quarantined": quarantined,
             },
         )

@@ -1,0 +1,4 @@
+{#- Trim surrounding whitespace and turn an empty string into null. -#}
+{% macro clean_text(column) -%}
+    nullif(trim({{ column }}), '')
+{%- endmacro %}

@@ -1,0 +1,15 @@
+{#-
+    md5 of the given columns, each cast to text with nulls made explicit and joined with '|',
+    the way dbt_utils.generate_surrogate_key does it (dbt packages cannot be installed here).
+    Built from dbt's cross-database macros so it compiles on any adapter.
+-#}
+{% macro surrogate_key(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '_null_')") -%}
+        {%- if not loop.last -%}
+            {%- do parts.append("'|'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}

@@ -1,0 +1,75 @@
+"""Run the dbt CLI on dbt_pcnmo from tests: in a subprocess, against a given DuckDB file.
+
+Every invocation writes its artifacts and logs to a directory of the caller's choosing (a
+pytest tmp dir), so tests never clobber `dbt_pcnmo/target/` (which `dagster dev` and other
+test sessions read) and can run in parallel workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_pcnmo"
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+def dbt_executable() -> str:
+    """The dbt CLI of the running interpreter's environment, else the one on PATH."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("dbt")
+    if found is None:
+        raise RuntimeError("dbt is not installed in this environment")
+    return found
+
+
+@dataclass(frozen=True)
+class DbtInvocation:
+    args: tuple[str, ...]
+    returncode: int
+    output: str
+    target_path: Path
+
+    def artifact(self, name: str) -> dict[str, Any]:
+        return json.loads((self.target_path / name).read_text())
+
+
+def run_dbt(*args: str, duckdb_path: Path, work_dir: Path) -> DbtInvocation:
+    """Run `dbt <args>` on dbt_pcnmo against `duckdb_path`; artifacts go under `work_dir`."""
+    target_path = work_dir / "target"
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(work_dir / "logs"),
+    ]
+    env = {
+        **os.environ,
+        "PCNMO_DUCKDB_PATH": str(duckdb_path),
+        "DBT_USE_COLORS": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    completed = subprocess.run(
+        command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    return DbtInvocation(
+        args=tuple(args),
+        returncode=completed.returncode,
+        output=completed.stdout + completed.stderr,
+        target_path=target_path,
+    )

@@ -1,0 +1,94 @@
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+from ingestion.contracts import CONTRACTS
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def definitions(dbt_manifest) -> dg.Definitions:
+    from dagster_project.definitions import defs
+
+    return defs()
+
+
+@pytest.fixture(scope="module")
+def asset_graph(definitions):
+    return definitions.resolve_asset_graph()
+
+
+def test_dagster_validates_the_workspace(dbt_manifest):
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_asset_can_be_materialised(asset_graph):
+    external = [
+        k.to_user_string()
+        for k in asset_graph.get_all_asset_keys()
+        if not asset_graph.get(k).is_materializable
+    ]
+    assert not external, f"dbt sources without an ingestion asset: {external}"
+
+
+def test_every_raw_table_is_a_monthly_asset_in_the_ingestion_group(asset_graph):
+    for table in CONTRACTS:
+        node = asset_graph.get(dg.AssetKey(list(table.asset_key)))
+        assert node.group_name == "ingestion"
+        assert isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition)
+        assert node.description
+
+
+def test_every_raw_table_feeds_exactly_one_staging_model(asset_graph):
+    for table in CONTRACTS:
+        key = dg.AssetKey(list(table.asset_key))
+        staging = [k for k in asset_graph.get(key).child_keys if k.path[0] == "staging"]
+        assert len(staging) == 1, (table.qualified_name, staging)
+        assert staging[0].path[1].startswith(f"stg_{table.source}__")
+
+
+def test_asset_keys_have_two_snake_case_segments(asset_graph):
+    for key in asset_graph.get_all_asset_keys():
+        assert len(key.path) == 2, key
+        assert all(part == part.lower() and " " not in part for part in key.path), key
+
+
+def test_every_warehouse_writer_is_serialised_through_the_duckdb_pool(definitions, asset_graph):
+    repository = definitions.get_repository_def()
+    for assets_def in repository.assets_defs_by_key.values():
+        if assets_def.is_executable:
+            assert assets_def.op.pool == "duckdb", assets_def.keys
+    for checks_def in definitions.asset_checks or []:
+        assert checks_def.op.pool == "duckdb", checks_def.check_keys
+
+
+def test_every_raw_table_has_blocking_expectations_and_freshness_checks(asset_graph):
+    check_keys = set(asset_graph.asset_check_keys)
+    for table in CONTRACTS:
+        key = dg.AssetKey(list(table.asset_key))
+        for name in ("great_expectations_suite", "delivered_and_clean", "dbt_source_freshness"):
+            assert dg.AssetCheckKey(key, name) in check_keys, (table.qualified_name, name)
+        assert asset_graph.get_check_spec(
+            dg.AssetCheckKey(key, "great_expectations_suite")
+        ).blocking
+
+
+def test_monthly_schedule_ingests_the_previous_month_and_the_build_follows(definitions):
+    schedule = definitions.resolve_schedule_def("ingest_month_schedule")
+    assert schedule.job_name == "ingest_month"
+    assert schedule.cron_schedule.split()[2] == "10"
+    sensor = definitions.resolve_sensor_def("build_after_ingest")
+    assert sensor.job_name == "build_warehouse"
+    selected = definitions.resolve_job_def("build_warehouse").asset_layer.selected_asset_keys
+    raw_sources = {table.source for table in CONTRACTS}
+    assert selected, "build_warehouse selects nothing"
+    assert not [k for k in selected if k.path[0] in raw_sources], "raw tables load per month"
