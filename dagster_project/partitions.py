@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-# SMRs began in October 2020; a PCN backfilling its whole DES history starts at FY 2020/21.
-FIRST_MONTH = "2020-04-01"
+# The first month NHSBSA published prescribing data in the EPD layout: nothing any source here
+# holds is older, so any history a PCN or ICB has can be backfilled.
+FIRST_MONTH = "2014-01-01"
 
 monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH)

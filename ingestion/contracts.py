@@ -143,6 +143,7 @@ class TableContract:
     # National files carry every organisation in England: keep only practices in scope.
     scope_column: str | None = None
     snapshot: bool = False  # each delivery is the whole log to date, not just the month
+    single_file: bool = False  # published once a month: a second file would double count
 
     @property
     def raw_schema(self) -> str:
@@ -496,7 +497,7 @@ EPD_SNOMED = Dialect(
     name="epd_snomed",
     label="EPD with SNOMED code (BNF_PRESENTATION_CODE layout)",
     file_pattern=r"EPD(_SNOMED)?_(?P<yyyymm>[0-9]{6})\.csv",
-    date_formats=("%Y%m", "%Y-%m", "%Y_%m", "%Y-%m-%d"),
+    date_formats=("%Y-%m", "%Y%m", "%Y_%m", "%Y-%m-%d"),
     example_file="EPD_SNOMED_202609.csv",
 )
 
@@ -510,6 +511,7 @@ EPD = TableContract(
     key=None,
     encodings=("utf-8", "latin-1"),
     scope_column="practice_code",
+    single_file=True,
     columns=(
         Column("year_month", Kind.MONTH, "Dispensing month.", headers="YEAR_MONTH"),
         Column("practice_code", Kind.ODS_CODE, "Prescribing cost centre.", headers="PRACTICE_CODE"),
@@ -605,6 +607,7 @@ LIST_SIZES = TableContract(
     ),
     key=("org_type", "org_code", "sex", "age_group"),
     encodings=("utf-8", "latin-1"),
+    single_file=True,
     columns=(
         Column("extract_date", Kind.DATE, "Date the list was extracted.", headers="EXTRACT_DATE"),
         Column(
@@ -670,6 +673,7 @@ EPCN_PCNS = TableContract(
     formats=("csv", "xlsx"),
     encodings=("utf-8", "latin-1"),
     sheet="PCNDetails",
+    single_file=True,
     columns=(
         Column("pcn_code", Kind.PCN_CODE, "PCN ODS code.", headers="PCN Code"),
         Column("pcn_name", Kind.TEXT, "PCN name.", headers="PCN Name"),
@@ -724,6 +728,7 @@ EPCN_MEMBERS = TableContract(
     formats=("csv", "xlsx"),
     encodings=("utf-8", "latin-1"),
     sheet="PCN Core Partner Details",
+    single_file=True,
     columns=(
         Column(
             "practice_code",
@@ -781,6 +786,7 @@ EPRACCUR = TableContract(
     key=("organisation_code",),
     encodings=("utf-8", "latin-1"),
     headerless=True,
+    single_file=True,
     columns=(
         Column("organisation_code", Kind.ODS_CODE, "Organisation code.", position=1),
         Column("name", Kind.TEXT, "Name.", position=2),
@@ -1146,7 +1152,8 @@ WORKFORCE = _local(
         accepted=FLAG_VALUES,
     ),
     Column("wte", Kind.DECIMAL, "Whole-time equivalent.", headers="WTE", minimum=0, maximum=1.5),
-    Column("start_date", Kind.DATE, "Start in post.", headers="Start Date"),
+    # A new starter is often on the record before their first day.
+    Column("start_date", Kind.DATE, "Start in post.", headers="Start Date", future_ok=True),
     Column("end_date", Kind.DATE, "Left post.", headers="End Date", required=False, future_ok=True),
     Column(
         "base_practice_code",
@@ -1218,7 +1225,7 @@ SWITCH_PROGRAMMES = _local(
     Column("programme_id", Kind.TEXT, "Programme identifier.", headers="Programme ID"),
     Column("programme_name", Kind.TEXT, "Programme name.", headers="Programme"),
     _practice(),
-    Column("start_date", Kind.DATE, "Planned start.", headers="Start Date"),
+    Column("start_date", Kind.DATE, "Planned start.", headers="Start Date", future_ok=True),
     Column(
         "planned_end_date",
         Kind.DATE,

@@ -101,14 +101,11 @@ def expectations_for(table: TableContract) -> list[gx.expectations.Expectation]:
             )
         )
     if table.key:
-        key = [table.column(k).raw_name for k in table.key]
+        # Keys are unique within a delivery month; snapshots repeat them month after month.
+        key = [table.column(k).raw_name for k in table.key] + ["_month"]
         expectations.append(
             gx.expectations.ExpectCompoundColumnsToBeUnique(
                 column_list=key, meta={"blocking": True}
-            )
-            if len(key) > 1
-            else gx.expectations.ExpectColumnValuesToBeUnique(
-                column=key[0], meta={"blocking": True}
             )
         )
     for later, earlier, blocking in DATE_ORDER.get(table.name, ()):

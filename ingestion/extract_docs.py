@@ -139,6 +139,8 @@ def _table_section(table: TableContract) -> list[str]:
         )
     if table.sheet:
         lines.append(f"- Workbook sheet: `{table.sheet}`.")
+    if table.single_file:
+        lines.append("- One file per month: a second one for the same month is rejected.")
     if table.snapshot:
         lines.append("- Each month's file is the whole log to date; the latest one counts.")
     if table.scope_column:

@@ -444,23 +444,45 @@ def _field(index: int) -> str:
 
 @dataclass(frozen=True)
 class _ColumnSql:
+    """SQL for one contract column.
+
+    `value` and `typed` are expressions over the staged fields. The checks refer instead to
+    `v_<name>` and `t_<name>`, which `_check` computes once per row in an inner query: a date
+    is parsed once, not once for each of its checks.
+    """
+
     column: Column
     label: str  # what the person who made the file calls the column
     value: str  # trimmed text, NULL when empty
     typed: str  # the value as it lands in the raw table
     checks: tuple[tuple[str, str], ...]  # (failing condition, message expression)
 
+    @property
+    def value_ref(self) -> str:
+        return f"v_{self.column.name}"
+
+    @property
+    def typed_ref(self) -> str:
+        return f"t_{self.column.name}"
+
+    @property
+    def typed_from_ref(self) -> str:
+        """The typed expression computed from `v_<name>` rather than from the staged field."""
+        return self.typed.replace(f"({self.value})", self.value_ref)
+
 
 def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: bool) -> _ColumnSql:
     dialect = layout.dialect
     if column.from_file_name:
-        value = _sql_text(layout.file_values[column.name])
+        source = _sql_text(layout.file_values[column.name])
         label = f"{column.name} (from the file name)"
     elif column.name in layout.positions:
-        value = f"nullif(trim({_field(layout.positions[column.name])}), '')"
+        source = f"nullif(trim({_field(layout.positions[column.name])}), '')"
         label = column.header(dialect.name) or f"column {column.position}"
     else:
         return _ColumnSql(column, column.name, "null", f"cast(null as {column.duckdb_type})", ())
+    value = f"v_{column.name}"
+    typed_ref = f"t_{column.name}"
 
     # An NHS number in the wrong column (swapped columns are a classic) must not reach the
     # quarantine through the message that says the value is wrong.
@@ -487,7 +509,7 @@ def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: b
         shown = " or ".join(human_date_format(f) for f in formats[:2])
         checks.append(
             (
-                f"{value} is not null and {parsed} is null",
+                f"{value} is not null and {typed_ref} is null",
                 says(f" is not a date ({shown})"),
             )
         )
@@ -568,7 +590,16 @@ def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: b
         )
     elif kind is Kind.FREE_TEXT:
         typed = _redacted(value)
-    return _ColumnSql(column, label, value, typed, tuple(checks))
+    if typed != value:
+        checks = [(cond.replace(typed, typed_ref), msg) for cond, msg in checks]
+    # The staged-field forms, for the insert and the quarantine record.
+    return _ColumnSql(
+        column,
+        label,
+        source,
+        typed.replace(value, f"({source})"),
+        tuple(checks),
+    )
 
 
 # Modulus 11 (NHS Data Dictionary): weights 10..2 on the first nine digits, 11 minus the
@@ -720,7 +751,8 @@ def _check(
     if table.key is not None:
         key_cols = [c for c in present if not table.key or c.column.name in table.key]
         partition = ", ".join(
-            c.typed if c.column.kind is Kind.NHS_NUMBER else f"upper({c.value})" for c in key_cols
+            c.typed_ref if c.column.kind is Kind.NHS_NUMBER else f"upper({c.value_ref})"
+            for c in key_cols
         )
         # Columns from the file name are the same on every row of a file: naming them adds
         # nothing to "duplicate of row N (same NHS Number)".
@@ -729,14 +761,16 @@ def _check(
             what, failed_columns = "same " + ", ".join(named), ", ".join(named)
         else:
             what, failed_columns = "identical row", "(whole row)"
-        first = f"first_value(_row) over (partition by {partition} order by _row)"
+        first_row = f"first_value(_row) over (partition by {partition} order by _row)"
         failures.append(
             (
-                f"{first} <> _row",
-                f"{_sql_text('duplicate of row ')} || {first} || {_sql_text(f' ({what})')}",
+                "_first_row <> _row",
+                f"{_sql_text('duplicate of row ')} || _first_row || {_sql_text(f' ({what})')}",
                 failed_columns,
             )
         )
+    else:
+        first_row = "_row"
     reason = (
         "nullif(concat_ws('; ', "
         + ", ".join(f"case when {cond} then {msg} end" for cond, msg, _ in failures)
@@ -751,11 +785,19 @@ def _check(
         if failures
         else "''"
     )
-    typed = ", ".join(f"{c.typed} as {c.column.name}" for c in columns)
+    # Each value is trimmed, then typed, then checked, each step once per row: the reason
+    # and the failed-column list refer to the results instead of re-evaluating them.
+    values = ", ".join(f"{c.value} as {c.value_ref}" for c in present) or "1 as _nothing"
+    typed_refs = ", ".join(f"{c.typed_from_ref} as {c.typed_ref}" for c in present)
+    landed = ", ".join(
+        f"{c.typed_ref if c in present else c.typed} as {c.column.name}" for c in columns
+    )
     conn.execute(
         f"create or replace temp table {_CHECKED} as "
-        f"select _row, {typed}, {reason} as _reason, {failed} as _failed "
-        f"from {_STAGE} where _in_scope"
+        f"select _row, {landed}, {reason} as _reason, {failed} as _failed from ("
+        f"select *, {first_row} as _first_row from ("
+        f"select *{', ' + typed_refs if typed_refs else ''} from ("
+        f"select _row, {values} from {_STAGE} where _in_scope)))"
     )
 
 
@@ -944,6 +986,16 @@ def load_month(
     with tempfile.TemporaryDirectory(prefix="pcnmo-") as workdir:
         prepared: list[tuple[_OpenedFile, _Layout]] = []
         rejections: list[FileRejected] = []
+        if table.single_file and len(files) > 1:
+            names = ", ".join(p.name for p in files)
+            rejections.append(
+                FileRejected(
+                    names,
+                    f"{len(files)} files for one month of {table.qualified_name}, which is "
+                    "published once a month: loading both would count everything twice. Keep "
+                    "the one you want in the inbox and remove the other.",
+                )
+            )
         for path in files:
             try:
                 opened = _open(table, path, Path(workdir))

@@ -11,6 +11,7 @@ import hmac
 import os
 import re
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 from ingestion import settings
@@ -94,6 +95,8 @@ _HEX_AS_LETTERS = str.maketrans("0123456789abcdef", "ABCDEFGHIJKLMNOP")
 PSEUDONYM_BYTES = 13  # 104 bits: no collision in any population the NHS will ever have
 
 
+# The same patients recur in every table and every month of a run: hash each number once.
+@lru_cache(maxsize=1_000_000)
 def pseudonymise(value: str, key: bytes) -> str:
     """`P` + 26 capital letters (A-P): a keyed HMAC-SHA256 of the normalised number."""
     digest = hmac.digest(key, normalise(value).encode("ascii"), "sha256")

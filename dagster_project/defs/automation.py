@@ -1,14 +1,18 @@
 """Jobs, schedules and sensors: the only place the pipeline's timing is decided.
 
-`ingest_month` loads one reporting month of every raw table (with its checks);
+`ingest_month` loads reporting months of every raw table (with their checks);
 `build_warehouse` then rebuilds the dbt layers over all months loaded so far. The schedule
-ingests the previous month on the 10th; the sensor builds the warehouse after every
-successful ingestion run, including backfills launched from the UI.
+runs on the 10th and re-ingests the last three months: public files arrive late (the EPD about
+two months after the dispensing month), and re-loading a month replaces it, so each run picks
+up whatever has arrived since without duplicating anything. The sensor builds the warehouse
+after every successful ingestion run, including backfills launched from the UI.
 """
+
+import datetime as dt
 
 import dagster as dg
 
-from dagster_project.partitions import monthly_partitions
+from dagster_project.partitions import FIRST_MONTH, monthly_partitions
 from ingestion.contracts import CONTRACTS
 
 RAW_TABLES = dg.AssetSelection.groups("ingestion")
@@ -30,13 +34,34 @@ build_warehouse = dg.define_asset_job(
     description="Build seeds, staging, intermediate and mart models over every loaded month.",
 )
 
-monthly_ingest_schedule = dg.build_schedule_from_partitioned_job(
-    ingest_month,
-    day_of_month=10,
-    hour_of_day=6,
-    description="On the 10th, ingest the month just ended (public files arrive later; "
-    "re-run the month from the UI when they do).",
+TRAILING_MONTHS = 3
+
+
+def trailing_months(today: dt.date, count: int = TRAILING_MONTHS) -> tuple[str, str]:
+    """First and last partition keys of the `count` complete months before `today`."""
+    last = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    first = last
+    for _ in range(count - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    first = max(first, dt.date.fromisoformat(FIRST_MONTH))
+    return first.isoformat(), last.isoformat()
+
+
+@dg.schedule(
+    job=ingest_month,
+    cron_schedule="0 6 10 * *",
+    execution_timezone="Europe/London",
+    description="On the 10th at 06:00, re-ingest the last three complete months.",
 )
+def monthly_ingest(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    first, last = trailing_months(context.scheduled_execution_time.date())
+    return dg.RunRequest(
+        run_key=f"monthly-{last}",
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+        },
+    )
 
 
 @dg.run_status_sensor(

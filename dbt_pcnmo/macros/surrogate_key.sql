@@ -1,7 +1,9 @@
 {#-
     md5 of the given columns, each cast to text with nulls made explicit and joined with '|',
     the way dbt_utils.generate_surrogate_key does it (dbt packages cannot be installed here).
-    Built from dbt's cross-database macros so it compiles on any adapter.
+    Built from dbt's cross-database macros so it compiles on any adapter. The hex digits are
+    then spelt as letters (0-9 -> g-p): a key must never contain a run of ten digits that
+    passes the NHS number check, or a scan for leaked NHS numbers could not tell them apart.
 -#}
 {% macro surrogate_key(columns) -%}
     {%- set parts = [] -%}
@@ -11,5 +13,5 @@
             {%- do parts.append("'|'") -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ dbt.hash(dbt.concat(parts)) }}
+    translate({{ dbt.hash(dbt.concat(parts)) }}, '0123456789', 'ghijklmnop')
 {%- endmacro %}

@@ -405,7 +405,7 @@ class PcnLogs:
                 completed = raised + timedelta(days=int(self.rng.integers(14, 61)))
                 log.rows.append(
                     {
-                        "sea_reference": f"SEA-{self.pcn.code}-{event:%y%m}-{k + 1:02d}",
+                        "sea_reference": f"SEA-{self.pcn.code}-{event:%y}-{len(log.rows) + 1:03d}",
                         "practice_code": self.practices[
                             int(self.rng.integers(len(self.practices)))
                         ].code,
@@ -423,12 +423,14 @@ class PcnLogs:
         log = Log(contracts.SAFETY_INCIDENTS, appears="reported_date")
         categories = ("Prescribing", "Dispensing", "Administration", "Monitoring", "Other")
         for month in self.months:
-            for k in range(int(self.rng.poisson(2.5 * self.scale))):
+            for _ in range(int(self.rng.poisson(2.5 * self.scale))):
                 happened = _random_day(self.rng, month)
                 category = categories[self.rng.choice(5, p=(0.45, 0.25, 0.1, 0.15, 0.05))]
                 log.rows.append(
                     {
-                        "incident_reference": f"INC-{self.pcn.code}-{happened:%y%m}-{k + 1:02d}",
+                        "incident_reference": (
+                            f"INC-{self.pcn.code}-{happened:%y}-{len(log.rows) + 1:04d}"
+                        ),
                         "practice_code": self.practices[
                             int(self.rng.integers(len(self.practices)))
                         ].code,

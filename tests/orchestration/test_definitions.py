@@ -1,3 +1,4 @@
+import datetime
 import subprocess
 import sys
 
@@ -82,10 +83,27 @@ def test_every_raw_table_has_blocking_expectations_and_freshness_checks(asset_gr
         ).blocking
 
 
-def test_monthly_schedule_ingests_the_previous_month_and_the_build_follows(definitions):
-    schedule = definitions.resolve_schedule_def("ingest_month_schedule")
+def test_schedule_reingests_the_three_months_before_its_run_date(definitions):
+    schedule = definitions.resolve_schedule_def("monthly_ingest")
     assert schedule.job_name == "ingest_month"
-    assert schedule.cron_schedule.split()[2] == "10"
+    assert schedule.cron_schedule == "0 6 10 * *"
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime.datetime(2026, 11, 10, 6, tzinfo=datetime.UTC)
+    )
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.tags["dagster/asset_partition_range_start"] == "2026-08-01"
+    assert request.tags["dagster/asset_partition_range_end"] == "2026-10-01"
+
+
+def test_trailing_window_crosses_year_ends_and_stops_at_the_first_partition():
+    from dagster_project.defs.automation import trailing_months
+
+    assert trailing_months(datetime.date(2027, 1, 10)) == ("2026-10-01", "2026-12-01")
+    assert trailing_months(datetime.date(2026, 3, 31), count=1) == ("2026-02-01", "2026-02-01")
+    assert trailing_months(datetime.date(2014, 2, 10)) == ("2014-01-01", "2014-01-01")
+
+
+def test_the_warehouse_build_follows_every_successful_ingestion(definitions):
     sensor = definitions.resolve_sensor_def("build_after_ingest")
     assert sensor.job_name == "build_warehouse"
     selected = definitions.resolve_job_def("build_warehouse").asset_layer.selected_asset_keys

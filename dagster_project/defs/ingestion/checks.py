@@ -40,7 +40,7 @@ def build_expectations_check(table: TableContract) -> dg.AssetChecksDefinition:
     def _check(
         context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
     ) -> dg.AssetCheckResult:
-        columns = ", ".join(c.raw_name for c in table.columns)
+        columns = ", ".join([*(c.raw_name for c in table.columns), "_month"])
         months = sorted(parse_month(key) for key in context.partition_keys)
         with duckdb.get_connection() as conn:
             ensure_schema(conn)

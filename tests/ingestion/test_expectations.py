@@ -1,0 +1,92 @@
+import datetime as dt
+
+import pandas as pd
+
+from ingestion.contracts import PATIENTS, SAFETY_ALERTS
+from ingestion.expectations import validate
+
+PSEUDONYM = "P" + "A" * 26
+OTHER = "P" + "B" * 26
+SEPTEMBER = dt.date(2026, 9, 1)
+OCTOBER = dt.date(2026, 10, 1)
+
+
+def _patients(**overrides) -> pd.DataFrame:
+    row = {
+        "practice_code": "Z01001",
+        "patient_id": PSEUDONYM,
+        "date_of_birth": dt.date(1950, 1, 1),
+        "sex": "F",
+        "registration_date": dt.date(2000, 1, 1),
+        "deregistration_date": None,
+        "date_of_death": None,
+        "is_care_home_resident": "N",
+        "efi_score": 0.2,
+        "has_learning_disability": "N",
+        "is_end_of_life": "N",
+        "_month": SEPTEMBER,
+    }
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+def _failed(outcome, blocking: bool) -> set[str]:
+    failures = outcome.blocking_failures if blocking else outcome.warnings
+    return {f"{o.expectation}:{o.column}" for o in failures}
+
+
+def test_clean_rows_pass_every_expectation():
+    outcome = validate(PATIENTS, _patients())
+    assert outcome.rows == 1
+    assert not outcome.blocking_failures and not outcome.warnings
+
+
+def test_an_nhs_number_where_a_pseudonym_belongs_blocks_and_is_not_echoed():
+    outcome = validate(PATIENTS, _patients(patient_id="9434765919"))
+    assert "expect_column_values_to_match_regex:patient_id" in _failed(outcome, blocking=True)
+    assert all(not o.examples for o in outcome.outcomes)
+
+
+def test_the_same_patient_twice_in_one_month_blocks_but_not_across_months():
+    same_month = pd.concat([_patients(), _patients()])
+    assert any(
+        "compound_columns_to_be_unique" in o.expectation
+        for o in validate(PATIENTS, same_month).blocking_failures
+    )
+    two_months = pd.concat([_patients(), _patients(_month=OCTOBER)])
+    assert not validate(PATIENTS, two_months).blocking_failures
+
+
+def test_registration_before_birth_blocks_and_a_missing_required_value_blocks():
+    outcome = validate(PATIENTS, _patients(registration_date=dt.date(1949, 1, 1)))
+    assert "expect_column_pair_values_a_to_be_greater_than_b:registration_date, date_of_birth" in (
+        _failed(outcome, blocking=True)
+    )
+    outcome = validate(PATIENTS, _patients(sex=None, patient_id=OTHER))
+    assert "expect_column_values_to_not_be_null:sex" in _failed(outcome, blocking=True)
+
+
+def test_an_alert_closed_before_it_arrived_only_warns():
+    alert = pd.DataFrame(
+        [
+            {
+                "pcn_code": "U90001",
+                "alert_reference": "NatPSA/2026/001",
+                "alert_title": "Valproate",
+                "alert_type": "NatPSA",
+                "practice_code": "Z01001",
+                "received_date": dt.date(2026, 9, 10),
+                "deadline_date": None,
+                "triage_outcome": "Applicable",
+                "patients_affected": 3,
+                "action_taken": "Reviewed",
+                "closed_date": dt.date(2026, 9, 1),
+                "_month": SEPTEMBER,
+            }
+        ]
+    )
+    outcome = validate(SAFETY_ALERTS, alert)
+    assert not outcome.blocking_failures
+    assert _failed(outcome, blocking=False) == {
+        "expect_column_pair_values_a_to_be_greater_than_b:closed_date, received_date"
+    }
