@@ -10,6 +10,7 @@ BIN := $(VENV)/bin
 # Dagster instance; override it with PCNMO_DATA_DIR=/somewhere make demo.
 export PCNMO_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(PCNMO_DATA_DIR)/dagster
+export PCNMO_DUCKDB_PATH ?= $(PCNMO_DATA_DIR)/warehouse/pcnmo.duckdb
 # dbt and dagster are called as commands by the pipeline: use the project's own.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Telemetry off for every tool, so runs are quiet and work offline.
@@ -60,7 +61,6 @@ test: lint
 ui: install
 	$(BIN)/pcnmo init-key >/dev/null
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-	cd dbt_pcnmo && PCNMO_DUCKDB_PATH=$${PCNMO_DUCKDB_PATH:-$(PCNMO_DATA_DIR)/warehouse/pcnmo.duckdb} ../$(BIN)/dbt parse --quiet
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: install

@@ -5,6 +5,7 @@
     pcnmo run [--month YYYY-MM]    ingest month(s) and rebuild the warehouse through Dagster
     pcnmo status                   what the warehouse holds, what was quarantined or missing
     pcnmo docs                     regenerate docs/extracts.md from the extract contracts
+    pcnmo bench [--tiers ...]      time the PCN, ICB and national-EPD tiers against a bare scan
 
 `run` executes the same jobs the schedule runs, in process, recording every run in the
 Dagster instance under the data directory, so `make ui` afterwards shows their history.
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("status", help="summarise the warehouse and the ingestion log")
     commands.add_parser("docs", help="regenerate docs/extracts.md from the contracts")
+    commands.add_parser("bench", help="benchmark the PCN, ICB and national-EPD tiers")
     args, extra = parser.parse_known_args(argv)
 
     paths = prepare_environment()
@@ -172,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         from ingestion.synthetic.__main__ import main as synthetic_main
 
         return synthetic_main(["generate", "--inbox", str(paths.inbox), *extra])
+    if args.command == "bench":
+        from dagster_project.bench import main as bench_main
+
+        return bench_main(extra)
     if extra:
         generate.error(f"unrecognised arguments: {' '.join(extra)}")
     if args.command == "docs":

@@ -1,6 +1,5 @@
 """The only place resources are built: the DuckDB warehouse and the dbt CLI."""
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -24,9 +23,6 @@ def _dbt_executable() -> str:
 def resources() -> dg.Definitions:
     warehouse = settings.paths().warehouse
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    # dbt reads the warehouse path from the environment (profiles.yml); derive it from the
-    # one data-directory setting when the operator has not set it explicitly.
-    os.environ.setdefault(settings.DUCKDB_PATH_ENV, str(warehouse))
     return dg.Definitions(
         resources={
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
