@@ -25,9 +25,10 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v < (3, 14) else "pcnmo needs Python 3.11, 3.12 or 3.13 (found %d.%d): set PYTHON=/path/to/python3.11" % v)'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "Creating $(VENV) and installing the pinned packages (a few minutes the first time)..."
+	@$(PYTHON) -m venv $(VENV)
+	@( $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e ".[dev]" ) \
+		> $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; echo "Install failed: see $(VENV)/install.log"; exit 1; }
 	@touch $@
 
 demo: install

@@ -41,6 +41,13 @@ def test_every_asset_can_be_materialised(asset_graph):
     assert not external, f"dbt sources without an ingestion asset: {external}"
 
 
+def test_one_lineage_graph_holds_raw_tables_seeds_and_staging_models(asset_graph):
+    groups = {asset_graph.get(k).group_name for k in asset_graph.get_all_asset_keys()}
+    assert {"ingestion", "seeds", "staging"} <= groups
+    seeds = [k for k in asset_graph.get_all_asset_keys() if k.path[0] == "seeds"]
+    assert {k.path[1] for k in seeds} >= {"astro_pu_weights", "snomed_codelists"}
+
+
 def test_every_raw_table_is_a_monthly_asset_in_the_ingestion_group(asset_graph):
     for table in CONTRACTS:
         node = asset_graph.get(dg.AssetKey(list(table.asset_key)))
