@@ -6,9 +6,11 @@ For every file of the table in `inbox/<YYYY-MM>/`:
    message a Lead Pharmacist can act on (wrong layout, missing column, not UTF-8, not CSV at
    all, ragged rows, named for another month). The pass over the bytes that takes the
    checksum also checks the encoding, the line endings and whether there are empty lines;
-2. stage every row through DuckDB in one streaming scan, keeping its row number as a
-   spreadsheet shows it (the header is row 1; empty lines and blank xlsx rows still count
-   towards the numbering, but are not rows: neither is a CSV line of nothing but commas);
+   it runs in a thread beside step 2, which reads the same file;
+2. stage the rows in scope through DuckDB in one streaming scan of the fields the contract
+   uses, keeping each row's number as a spreadsheet shows it (the header is row 1; empty
+   lines and blank xlsx rows still count towards the numbering, but are not rows: neither
+   is a CSV line of nothing but commas). Every file is staged before anything is written;
 3. validate each value with SQL generated from the contract, quarantine failing rows with
    every failing column named, and pseudonymise NHS numbers before anything is written;
 4. replace the month's rows of the raw table, the ingestion log and quarantine in a single
@@ -23,15 +25,18 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import re
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ingestion import nhs_number
@@ -57,7 +62,7 @@ _CHECKED = "_pcnmo_checked"
 _PSEUDONYMS = "_pcnmo_pseudonyms"
 _SCOPE = "_pcnmo_scope"
 _BLANKS = "_pcnmo_blank_lines"
-_TEMP_TABLES = (_STAGE, _CHECKED, _SCOPE, _BLANKS)
+_TEMP_TABLES = (_CHECKED, _SCOPE, _BLANKS)
 
 
 class FileRejected(Exception):
@@ -181,30 +186,37 @@ class _Inspection:
     """What one pass over the bytes (the same pass that takes the checksum) tells us."""
 
     checksum: str
-    head: bytes
     has_nul: bool
     not_utf8_line: int | None  # physical line of the first byte that is not UTF-8
     may_have_blank_lines: bool
-    line_terminator: str
+    # Physical lines, when they are certainly one record each (no quote character anywhere,
+    # no empty line, no stray carriage return): then DuckDB needs no extra pass to count them.
+    lines: int | None
 
 
-def _inspect(path: Path) -> _Inspection:
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(1 << 20)  # enough for any header row
+
+
+def _inspect(path: Path, terminator: str) -> _Inspection:
+    """Checksum, encoding, empty lines and line count, in one pass over the bytes.
+
+    Runs in a thread beside DuckDB's scan of the same file (hashlib, numpy and DuckDB all
+    release the GIL), so it costs next to no wall time. Byte searches go through numpy: CPython's
+    `b"\n\n" in chunk` degrades badly on a pattern that starts with the commonest byte.
+    """
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    head = b""
-    terminator = "\n"
-    has_nul = False
+    has_nul = has_quote = blank = False
     not_utf8_at: int | None = None  # byte offset of the first byte that is not UTF-8
-    offset = 0
-    blank = False
+    offset = line_feeds = carriage_returns = 0
     tail = b""
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-            if not head:
-                head = chunk
-                terminator = _line_terminator(chunk)
             has_nul = has_nul or b"\x00" in chunk
+            has_quote = has_quote or b'"' in chunk
             # ASCII needs no decoding (the common case, and much faster to check).
             if not_utf8_at is None and not (chunk.isascii() and not decoder.getstate()[0]):
                 try:
@@ -212,9 +224,20 @@ def _inspect(path: Path) -> _Inspection:
                 except UnicodeDecodeError as error:
                     pending = len(error.object) - len(chunk)
                     not_utf8_at = offset + max(error.start - pending, 0)
+            data = np.frombuffer(chunk, dtype=np.uint8)
+            feeds = np.flatnonzero(data == 0x0A)
+            line_feeds += len(feeds)
+            carriage_returns += int(np.count_nonzero(data == 0x0D))
             if not blank:
+                # An empty line is "\n\n" or "\n\r\n": line feeds one byte apart, or two
+                # apart with a carriage return between them (or either across chunks).
+                gaps = np.diff(feeds)
                 edge = tail + chunk[:2]
-                blank = any(b in chunk or b in edge for b in (b"\n\n", b"\n\r\n"))
+                blank = (
+                    bool(np.any(gaps == 1))
+                    or bool(np.any(data[feeds[:-1][gaps == 2] + 1] == 0x0D))
+                    or any(b in edge for b in (b"\n\n", b"\n\r\n"))
+                )
             tail = chunk[-2:]
             offset += len(chunk)
     if not_utf8_at is None:
@@ -226,7 +249,11 @@ def _inspect(path: Path) -> _Inspection:
     if not_utf8_at is not None:
         with path.open("rb") as handle:
             not_utf8_line = handle.read(not_utf8_at).count(b"\n") + 1
-    return _Inspection(digest.hexdigest(), head[:16], has_nul, not_utf8_line, blank, terminator)
+    lines = None
+    stray_returns = carriage_returns != (line_feeds if terminator == "\r\n" else 0)
+    if terminator != "\r" and not (has_quote or blank or stray_returns):
+        lines = line_feeds + (1 if offset and not tail.endswith(b"\n") else 0)
+    return _Inspection(digest.hexdigest(), has_nul, not_utf8_line, blank, lines)
 
 
 def _line_terminator(head: bytes) -> str:
@@ -255,8 +282,6 @@ class _OpenedFile:
     candidates: tuple[tuple[Dialect, re.Match[str]], ...]
     checksum: str
     line_terminator: str
-    # Record numbers of empty lines, which DuckDB skips: row numbers after them are shifted.
-    blank_lines: tuple[int, ...] = ()
 
 
 def _read_header(path: Path, file_name: str) -> list[str]:
@@ -288,67 +313,36 @@ def _transcode(source: Path, target: Path, encoding: str) -> None:
             writer.write(text)
 
 
-def _open(table: TableContract, path: Path, workdir: Path) -> _OpenedFile:
-    candidates = tuple((d, m) for d in table.dialects if (m := d.match(path.name)))
-    if path.suffix.lower() == ".xlsx":
-        read_path = workdir / (path.name + ".csv")
-        try:
-            sheet_to_csv(path, read_path, table.sheet)
-        except Exception as error:  # openpyxl raises many types for a damaged workbook
-            raise FileRejected(
-                path.name, f"cannot be opened as an Excel workbook ({error})."
-            ) from error
-        header = _read_header(read_path, path.name)
-        if len(header) < 2:  # the row-number field and at least one column
-            raise FileRejected(path.name, "is empty: the sheet has no header row.")
-        return _OpenedFile(
-            path.name,
-            read_path,
-            "xlsx",
-            header[1:],
-            len(header),
-            True,
-            candidates,
-            _checksum(path),
-            "\r\n",  # what csv.writer writes
-        )
-
-    inspection = _inspect(path)
-    for signature, what in _BINARY_SIGNATURES:
-        if inspection.head.startswith(signature):
-            raise FileRejected(
-                path.name, f"is not a CSV file: it is {what} with a .csv name. {_SAVE_AS_CSV}"
-            )
-    if inspection.has_nul:
+def _open_xlsx(table: TableContract, path: Path, workdir: Path, candidates) -> _OpenedFile:
+    read_path = workdir / (path.name + ".csv")
+    try:
+        sheet_to_csv(path, read_path, table.sheet)
+    except Exception as error:  # openpyxl raises many types for a damaged workbook
         raise FileRejected(
-            path.name,
-            "is not a CSV text file: it contains NUL bytes (binary data, or text saved as "
-            f"UTF-16 'Unicode Text'). {_SAVE_AS_CSV}",
-        )
-    read_path, encoding = path, "utf-8"
-    if inspection.not_utf8_line is not None:
-        fallbacks = [e for e in table.encodings if codecs.lookup(e).name != "utf-8"]
-        if not fallbacks:
-            raise FileRejected(
-                path.name,
-                f"is not UTF-8 text (line {inspection.not_utf8_line} has a byte that is not "
-                f"UTF-8, e.g. a '£' or 'é' saved in another encoding). {_SAVE_AS_CSV}",
-            )
-        # Published files in an older encoding: DuckDB reads UTF-8 only (its latin-1 reader
-        # refuses bytes 0x80-0x9F), so read a converted copy.
-        encoding = fallbacks[0]
-        read_path = workdir / (path.name + ".utf-8.csv")
-        try:
-            _transcode(path, read_path, encoding)
-        except UnicodeDecodeError as error:
-            raise FileRejected(
-                path.name, f"is neither UTF-8 nor {encoding} text. {_SAVE_AS_CSV}"
-            ) from error
+            path.name, f"cannot be opened as an Excel workbook ({error})."
+        ) from error
+    header = _read_header(read_path, path.name)
+    if len(header) < 2:  # the row-number field and at least one column
+        raise FileRejected(path.name, "is empty: the sheet has no header row.")
+    return _OpenedFile(
+        path.name,
+        read_path,
+        "xlsx",
+        header[1:],
+        len(header),
+        True,
+        candidates,
+        _checksum(path),
+        "\r\n",  # what csv.writer writes
+    )
 
+
+def _open_csv(
+    table: TableContract, path: Path, read_path: Path, encoding: str, terminator: str, candidates
+) -> _OpenedFile:
     header = _read_header(read_path, path.name)
     if not header or not any(cell.strip() for cell in header):
         raise FileRejected(path.name, "is empty: there is no header row.")
-    blank_lines = _blank_lines(read_path, path.name) if inspection.may_have_blank_lines else ()
     return _OpenedFile(
         path.name,
         read_path,
@@ -357,10 +351,100 @@ def _open(table: TableContract, path: Path, workdir: Path) -> _OpenedFile:
         len(header),
         False,
         candidates,
-        inspection.checksum,
-        inspection.line_terminator,
-        blank_lines,
+        "",  # filled in from the inspection
+        terminator,
     )
+
+
+def _readable_copy(
+    table: TableContract, path: Path, workdir: Path, inspection: _Inspection
+) -> tuple[Path, str]:
+    """The UTF-8 file DuckDB should read and the delivered encoding, or why there is none."""
+    if inspection.has_nul:
+        raise FileRejected(
+            path.name,
+            "is not a CSV text file: it contains NUL bytes (binary data, or text saved as "
+            f"UTF-16 'Unicode Text'). {_SAVE_AS_CSV}",
+        )
+    if inspection.not_utf8_line is None:
+        return path, "utf-8"
+    fallbacks = [e for e in table.encodings if codecs.lookup(e).name != "utf-8"]
+    if not fallbacks:
+        raise FileRejected(
+            path.name,
+            f"is not UTF-8 text (line {inspection.not_utf8_line} has a byte that is not "
+            f"UTF-8, e.g. a '£' or 'é' saved in another encoding). {_SAVE_AS_CSV}",
+        )
+    # Published files in an older encoding: DuckDB reads UTF-8 only (its latin-1 reader
+    # refuses bytes 0x80-0x9F), so read a converted copy.
+    encoding = fallbacks[0]
+    read_path = workdir / (path.name + ".utf-8.csv")
+    try:
+        _transcode(path, read_path, encoding)
+    except UnicodeDecodeError as error:
+        raise FileRejected(
+            path.name, f"is neither UTF-8 nor {encoding} text. {_SAVE_AS_CSV}"
+        ) from error
+    return read_path, encoding
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A file read into its own temp table: `_row` and the contract's fields, rows in scope."""
+
+    opened: _OpenedFile
+    layout: _Layout
+    stage: str
+    rows_in: int
+    rows_out_of_scope: int
+
+
+def _prepare(
+    conn: duckdb.DuckDBPyConnection,
+    table: TableContract,
+    path: Path,
+    workdir: Path,
+    month: dt.date,
+    scope: list[str] | None,
+    stage: str,
+) -> _Staged:
+    """Open, check and stage one file; any FileRejected names what is wrong with it."""
+    candidates = tuple((d, m) for d in table.dialects if (m := d.match(path.name)))
+    if path.suffix.lower() == ".xlsx":
+        opened = _open_xlsx(table, path, workdir, candidates)
+        return _finish_stage(conn, table, *_stage_file(conn, table, opened, month, scope, stage))
+
+    head = _head(path)
+    for signature, what in _BINARY_SIGNATURES:
+        if head.startswith(signature):
+            raise FileRejected(
+                path.name, f"is not a CSV file: it is {what} with a .csv name. {_SAVE_AS_CSV}"
+            )
+    terminator = _line_terminator(head)
+    # DuckDB's scan and the pass over the bytes (checksum, encoding, empty lines) each take
+    # about as long as the other: run them side by side, optimistically reading the file as
+    # the UTF-8 nearly every file is. What the bytes say still comes first: a file with NUL
+    # bytes is rejected for them, and a latin-1 file is read again from a converted copy.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pcnmo-inspect") as pool:
+        inspecting = pool.submit(_inspect, path, terminator)
+        staged = failure = None
+        try:
+            opened = _open_csv(table, path, path, "utf-8", terminator, candidates)
+            staged = _stage_file(conn, table, opened, month, scope, stage)
+        except (FileRejected, UnicodeDecodeError) as error:
+            failure = error
+        inspection = inspecting.result()
+    read_path, encoding = _readable_copy(table, path, workdir, inspection)
+    if encoding != "utf-8":
+        opened = _open_csv(table, path, read_path, encoding, terminator, candidates)
+        staged = _stage_file(conn, table, opened, month, scope, stage)
+    elif failure is not None:
+        raise failure
+    assert staged is not None
+    opened, layout, stage_sql = staged
+    opened = dataclasses.replace(opened, checksum=inspection.checksum)
+    blank_lines = _blank_lines(read_path, path.name) if inspection.may_have_blank_lines else ()
+    return _finish_stage(conn, table, opened, layout, stage_sql, inspection.lines, blank_lines)
 
 
 @dataclass(frozen=True)
@@ -647,62 +731,137 @@ def scope_practices(conn: duckdb.DuckDBPyConnection, sub_icbs: Iterable[str]) ->
     return [r[0] for r in rows]
 
 
+def _read_csv_sql(opened: _OpenedFile) -> str:
+    fields = ", ".join(f"'{_field(i)}': 'VARCHAR'" for i in range(opened.field_count))
+    return (
+        f"read_csv({_sql_text(str(opened.read_path))}, columns = {{{fields}}}, "
+        f"header = {'false' if opened.header is None else 'true'}, auto_detect = false, "
+        "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', "
+        f"new_line = {_sql_text(opened.line_terminator.encode('unicode_escape').decode())})"
+    )
+
+
+def _stage_file(
+    conn: duckdb.DuckDBPyConnection,
+    table: TableContract,
+    opened: _OpenedFile,
+    month: dt.date,
+    scope: list[str] | None,
+    stage: str,
+) -> tuple[_OpenedFile, _Layout, str]:
+    _check_file_month(opened, month)
+    layout = _resolve_layout(table, opened)
+    try:
+        _stage(conn, table, opened, layout, scope, stage)
+    except (duckdb.InvalidInputException, duckdb.IOException) as error:
+        raise FileRejected(opened.file_name, _duckdb_csv_error(error)) from error
+    return opened, layout, stage
+
+
 def _stage(
     conn: duckdb.DuckDBPyConnection,
     table: TableContract,
     opened: _OpenedFile,
     layout: _Layout,
     scope: list[str] | None,
+    stage: str,
 ) -> None:
-    fields = ", ".join(f"'{_field(i)}': 'VARCHAR'" for i in range(opened.field_count))
-    read = (
-        f"read_csv({_sql_text(str(opened.read_path))}, columns = {{{fields}}}, "
-        f"header = {'false' if opened.header is None else 'true'}, auto_detect = false, "
-        "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', "
-        f"new_line = {_sql_text(opened.line_terminator.encode('unicode_escape').decode())})"
-    )
+    """One streaming scan: the rows in scope, each with its record number (`_k`).
+
+    Only the fields the contract uses are read (DuckDB then skips the rest of each line), and
+    only rows in scope are kept: `WITH ORDINALITY` makes the scan single-threaded, but it is
+    the one way to number the records (DuckDB's CSV reader has no file_row_number, and neither
+    its parallel scans nor tables filled from them keep the file's order). Rows whose guard
+    field is empty are kept too, whatever their scope, so that `_finish_stage` can tell a row
+    of nothing but commas (not a row at all) from a row that is merely out of scope.
+    """
     offset = 0 if opened.header is None else 1
     # xlsx copies put the row number first, so every contract field shifts by one.
     shift = 1 if opened.row_column else 0
-    source = f"(select * from {read} with ordinality) as s"
-    if opened.row_column:
-        row = f"cast(s.{_field(0)} as bigint)"
-    elif opened.blank_lines:
-        # DuckDB skips empty lines, so ordinality undercounts after each one. For every empty
-        # line: how many records precede it, and how many empty lines there are up to it.
-        shifts: dict[int, int] = {}  # records before an empty line -> empty lines so far
-        for earlier, line in enumerate(opened.blank_lines):
-            shifts[line - offset - 1 - earlier] = earlier + 1
-        conn.execute(f"create or replace temp table {_BLANKS} (before bigint, blanks bigint)")
-        conn.executemany(f"insert into {_BLANKS} values (?, ?)", list(shifts.items()))
-        source += f" asof left join {_BLANKS} as b on s.ordinality > b.before"
-        row = f"s.ordinality + {offset} + coalesce(b.blanks, 0)"
-    else:
-        row = f"s.ordinality + {offset}"
     used = sorted({i + shift for i in layout.positions.values()})
     in_scope = "true"
+    guard = None
     if scope is not None and table.scope_column and table.scope_column in layout.positions:
         conn.execute(f"create or replace temp table {_SCOPE} (code varchar primary key)")
         if scope:
             conn.execute(f"insert into {_SCOPE} select unnest(?::varchar[])", [scope])
-        scope_field = _field(layout.positions[table.scope_column] + shift)
-        in_scope = f"upper(trim(s.{scope_field})) in (select code from {_SCOPE})"
-    # A row with every field empty is not a row: spreadsheets save formatted blank rows as
-    # ",,,," (and the xlsx reader skips blank rows too).
-    any_value = (
-        "coalesce("
-        + ", ".join(f"s.{_field(i)}" for i in range(shift, opened.field_count))
-        + ") is not null"
-    )
-    # Out-of-scope rows keep only their row number: enough to count them, nearly free to store.
-    kept = ", ".join(
-        f"case when _in_scope then {_field(i)} end as {_field(i - shift)}" for i in used
-    )
+        guard = layout.positions[table.scope_column] + shift
+        # A row with no practice at all is for no practice in scope (not a NULL that would
+        # slip through both counts).
+        in_scope = f"coalesce(upper(trim({_field(guard)})) in (select code from {_SCOPE}), false)"
+    else:
+        # Any field will do; one a row must have is empty least often.
+        required = [
+            layout.positions[c.name] + shift
+            for c in table.columns
+            if c.required and c.name in layout.positions
+        ]
+        guard = required[0] if required else used[0] if used else None
+    maybe_empty = "true" if guard is None else f"{_field(guard)} is null"
+    row = f"cast({_field(0)} as bigint)" if opened.row_column else f"ordinality + {offset}"
+    kept = "".join(f", {_field(i)} as {_field(i - shift)}" for i in used)
     conn.execute(
-        f"create or replace temp table {_STAGE} as "
-        f"select _row, _in_scope{', ' + kept if kept else ''} from ("
-        f"select {row} as _row, {in_scope} as _in_scope, s.* from {source} where {any_value})"
+        f"create or replace temp table {stage} as select ordinality as _k, {row} as _row, "
+        f"{in_scope} as _in_scope, {maybe_empty} as _maybe_empty{kept} "
+        f"from {_read_csv_sql(opened)} with ordinality where {in_scope} or {maybe_empty}"
     )
+
+
+def _finish_stage(
+    conn: duckdb.DuckDBPyConnection,
+    table: TableContract,
+    opened: _OpenedFile,
+    layout: _Layout,
+    stage: str,
+    lines: int | None = None,
+    blank_lines: tuple[int, ...] = (),
+) -> _Staged:
+    """Row numbers after empty lines, rows that are not rows, and the count of records read."""
+    read = _read_csv_sql(opened)
+    offset = 0 if opened.header is None else 1
+    shift = 1 if opened.row_column else 0
+    if blank_lines:
+        # DuckDB skips empty lines, so ordinality undercounts after each one. For every empty
+        # line: how many records precede it, and how many empty lines there are up to it.
+        shifts: dict[int, int] = {}  # records before an empty line -> empty lines so far
+        for earlier, line in enumerate(blank_lines):
+            shifts[line - offset - 1 - earlier] = earlier + 1
+        conn.execute(f"create or replace temp table {_BLANKS} (before bigint, blanks bigint)")
+        conn.executemany(f"insert into {_BLANKS} values (?, ?)", list(shifts.items()))
+        conn.execute(
+            f"update {stage} as s set _row = s._row + coalesce((select max(b.blanks) "
+            f"from {_BLANKS} as b where b.before < s._k), 0)"
+        )
+    # A row with every field empty is not a row: spreadsheets save formatted blank rows as
+    # ",,,," (and the xlsx reader skips blank rows too). Such a row has an empty guard field,
+    # so it was kept; only when some row was, read every field of the file to find out which.
+    not_rows = 0
+    if conn.execute(f"select count(*) from {stage} where _maybe_empty").fetchall()[0][0]:
+        every_field = ", ".join(_field(i) for i in range(shift, opened.field_count))
+        not_rows = conn.execute(
+            f"delete from {stage} where _k in (select ordinality from {read} with ordinality "
+            f"where coalesce({every_field}) is null)"
+        ).fetchall()[0][0]
+    # Records as DuckDB reads them. The pass over the bytes counts lines for nothing, and they
+    # are records exactly when no quote can hide a line break and no line is empty.
+    if lines is not None:
+        records = lines - offset
+    else:
+        try:
+            records = conn.execute(f"select count(*) from {read}").fetchall()[0][0]
+        except (duckdb.InvalidInputException, duckdb.IOException) as error:
+            raise FileRejected(opened.file_name, _duckdb_csv_error(error)) from error
+    conn.execute(f"delete from {stage} where not _in_scope")
+    in_scope = conn.execute(f"select count(*) from {stage}").fetchall()[0][0]
+    rows_in = records - not_rows
+    out_of_scope = rows_in - in_scope
+    if out_of_scope < 0 or (out_of_scope and not table.scope_column):
+        # Two independent counts of the same file disagree: never load on a miscount.
+        raise RuntimeError(
+            f"{opened.file_name}: counted {rows_in} rows but staged {in_scope} in scope; "
+            f"nothing was written for {table.qualified_name}."
+        )
+    return _Staged(opened, layout, stage, rows_in, out_of_scope)
 
 
 def _duckdb_csv_error(error: duckdb.Error) -> str:
@@ -742,6 +901,7 @@ def _check(
     conn: duckdb.DuckDBPyConnection,
     table: TableContract,
     columns: list[_ColumnSql],
+    stage: str,
 ) -> None:
     """Build the checked table: typed values, failure reasons and the failing column names."""
     failures: list[tuple[str, str, str]] = []  # (condition, message, label)
@@ -797,7 +957,7 @@ def _check(
         f"select _row, {landed}, {reason} as _reason, {failed} as _failed from ("
         f"select *, {first_row} as _first_row from ("
         f"select *{', ' + typed_refs if typed_refs else ''} from ("
-        f"select _row, {values} from {_STAGE} where _in_scope)))"
+        f"select _row, {values} from {stage})))"
     )
 
 
@@ -838,21 +998,17 @@ def _load_file(
     conn: duckdb.DuckDBPyConnection,
     table: TableContract,
     month: dt.date,
-    opened: _OpenedFile,
-    layout: _Layout,
+    staged: _Staged,
     key: bytes | None,
     scope: list[str] | None,
     loaded_at: dt.datetime,
 ) -> FileResult:
-    try:
-        _stage(conn, table, opened, layout, scope)
-    except (duckdb.InvalidInputException, duckdb.IOException) as error:
-        raise FileRejected(opened.file_name, _duckdb_csv_error(error)) from error
+    opened, layout = staged.opened, staged.layout
     columns = [
         _column_sql(c, layout, month, check_future=table.source in ("clinical", "local"))
         for c in table.columns
     ]
-    _check(conn, table, columns)
+    _check(conn, table, columns, staged.stage)
 
     nhs_columns = [c.column.name for c in columns if c.column.kind is Kind.NHS_NUMBER]
     select_list = []
@@ -881,13 +1037,12 @@ def _load_file(
         f"select {_sql_text(table.source)}, {_sql_text(table.name)}, date '{month.isoformat()}', "
         f"{_sql_text(opened.file_name)}, c._row, c._failed, c._reason, {_record_json(columns)}, "
         f"timestamp '{loaded_at.isoformat(sep=' ')}' "
-        f"from {_CHECKED} as c join {_STAGE} using (_row) where c._reason is not null"
+        f"from {_CHECKED} as c join {staged.stage} using (_row) where c._reason is not null"
     ).fetchall()[0][0]
-    rows_in, out_of_scope = conn.execute(
-        f"select count(*), count(*) filter (where not _in_scope) from {_STAGE}"
-    ).fetchall()[0]
+    rows_in, out_of_scope = staged.rows_in, staged.rows_out_of_scope
     if rows_in != loaded + quarantined + out_of_scope:
-        # Counted, not derived, so this can actually catch a row going missing.
+        # Records counted when the file was read against rows counted as they were written, so
+        # this can actually catch a row going missing.
         raise RuntimeError(
             f"{opened.file_name}: {rows_in} rows read but {loaded} loaded + {quarantined} "
             f"quarantined + {out_of_scope} out of scope; nothing was written for "
@@ -910,9 +1065,9 @@ def _load_file(
     )
 
 
-def _drop_temporary(conn: duckdb.DuckDBPyConnection) -> None:
+def _drop_temporary(conn: duckdb.DuckDBPyConnection, stages: Iterable[str] = ()) -> None:
     """Staged rows hold NHS numbers as delivered: never leave them on the connection."""
-    for name in _TEMP_TABLES:
+    for name in (*_TEMP_TABLES, *stages):
         conn.execute(f"drop table if exists temp.{name}")
     with contextlib.suppress(duckdb.Error):
         conn.unregister(_PSEUDONYMS)
@@ -983,8 +1138,9 @@ def load_month(
     scope = scope_practices(conn, sub_icb_scope) if table.scope_column else None
     conn.execute(NHS_NUMBER_MACRO)
 
+    stages = [f"{_STAGE}_{n}" for n in range(len(files))]
     with tempfile.TemporaryDirectory(prefix="pcnmo-") as workdir:
-        prepared: list[tuple[_OpenedFile, _Layout]] = []
+        prepared: list[_Staged] = []
         rejections: list[FileRejected] = []
         if table.single_file and len(files) > 1:
             names = ", ".join(p.name for p in files)
@@ -996,29 +1152,30 @@ def load_month(
                     "the one you want in the inbox and remove the other.",
                 )
             )
-        for path in files:
-            try:
-                opened = _open(table, path, Path(workdir))
-                _check_file_month(opened, month)
-                prepared.append((opened, _resolve_layout(table, opened)))
-            except FileRejected as rejection:
-                rejections.append(rejection)
-        if not rejections:
-            try:
-                with transaction(conn):
-                    _replace_month(conn, table, month)
-                    for opened, layout in prepared:
-                        file_result = _load_file(
-                            conn, table, month, opened, layout, key, scope, loaded_at
-                        )
-                        _log(conn, table, month, file_result, loaded_at)
-                        result.files.append(file_result)
-                        _drop_temporary(conn)
-            except FileRejected as rejection:
-                rejections.append(rejection)
-                result.files.clear()
-            finally:
-                _drop_temporary(conn)  # after the rollback, if there was one
+        try:
+            # Every file is read (staged) before anything is written, so that a month with
+            # several unreadable files names them all at once.
+            for path, stage in zip(files, stages, strict=True):
+                try:
+                    prepared.append(_prepare(conn, table, path, Path(workdir), month, scope, stage))
+                except FileRejected as rejection:
+                    rejections.append(rejection)
+            if not rejections:
+                try:
+                    with transaction(conn):
+                        _replace_month(conn, table, month)
+                        for staged in prepared:
+                            file_result = _load_file(
+                                conn, table, month, staged, key, scope, loaded_at
+                            )
+                            _log(conn, table, month, file_result, loaded_at)
+                            result.files.append(file_result)
+                            _drop_temporary(conn, [staged.stage])
+                except FileRejected as rejection:
+                    rejections.append(rejection)
+                    result.files.clear()
+        finally:
+            _drop_temporary(conn, stages)  # after the rollback, if there was one
     if rejections:
         _forget_failed_attempts(conn, table, month)
         for rejection in rejections:

@@ -879,3 +879,79 @@ def test_epd_year_month_must_be_the_inbox_month(conn, inbox, month_dir):
     assert query(conn, "select year_month from raw_nhsbsa.epd") == [
         {"year_month": dt.date(2026, 9, 1)}
     ]
+
+
+def _epd_scope(month_dir) -> None:
+    write_extract(
+        month_dir / "epcn_core_partner_details.csv",
+        EPCN_MEMBERS,
+        "csv",
+        [epcn_member("L84018", "11M", "U41523"), epcn_member("B85010", "X2C4Y", "U38221")],
+    )
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("last_newline", [True, False])
+@pytest.mark.parametrize("empty_line", [True, False])
+def test_epd_counts_and_row_numbers_survive_empty_lines_and_comma_rows(
+    conn, inbox, month_dir, newline, last_newline, empty_line
+):
+    """National files are counted from their line breaks when nothing can hide one; empty
+    lines and rows of nothing but commas must still be told apart from rows out of scope."""
+    _epd_scope(month_dir)
+    _load(conn, EPCN_MEMBERS, inbox)
+    path = write_extract(
+        month_dir / "epd_202609.csv",
+        EPD,
+        "epd",
+        [
+            epd_row("L84018", "0407010H0AAAMAM", 3, "4.50"),  # row 2
+            epd_row("B85010", "0407010H0AAAMAM", 5, "7.50"),  # row 3: out of scope
+            epd_row("L84018", "0407010H0AAAMAM", 4, "x"),  # row 6: bad cost
+            epd_row("", "0407010H0AAAMAM", 4, "1.00"),  # row 8: no practice, out of scope
+            epd_row("L84018", "0407010H0AAAMAM", 1, "1.50"),  # row 9
+        ],
+    )
+    lines = path.read_text().splitlines()
+    commas = "," * (len(headers(EPD, "epd")) - 1)
+    # Row 4 empty (or, so that the lines can be counted as they are, nothing but commas too),
+    # row 5 nothing but commas.
+    lines[3:3] = ["" if empty_line else commas, commas]
+    lines[6:6] = [commas]  # row 7
+    path.write_bytes((newline.join(lines) + (newline if last_newline else "")).encode())
+
+    result = _load(conn, EPD, inbox, sub_icb_scope=["11M"])
+
+    assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (5, 2, 1)
+    assert result.rows_out_of_scope == 2
+    assert sorted(r["_source_row"] for r in raw_rows(conn, EPD)) == [2, 9]
+    assert [q["row_number"] for q in quarantine_rows(conn, EPD)] == [6]
+    assert_log_adds_up(conn)
+
+
+def test_epd_with_a_line_break_inside_a_quoted_value_counts_records_not_lines(
+    conn, inbox, month_dir
+):
+    _epd_scope(month_dir)
+    _load(conn, EPCN_MEMBERS, inbox)
+    path = write_extract(
+        month_dir / "epd_202609.csv",
+        EPD,
+        "epd",
+        [
+            epd_row("L84018", "0407010H0AAAMAM", 3, "4.50", practice_name="TWO\nLINES"),
+            epd_row("B85010", "0407010H0AAAMAM", 5, "7.50", practice_name="THREE\n\nLINES"),
+            epd_row("L84018", "0407010H0AAAMAM", 4, "x"),
+            epd_row("L84018", "0407010H0AAAMAM", 1, "1.50"),
+        ],
+    )
+    text = path.read_text()
+    path.write_text(text.replace("\r\n", "\n"))
+
+    result = _load(conn, EPD, inbox, sub_icb_scope=["11M"])
+
+    assert (result.rows_in, result.rows_loaded, result.rows_quarantined) == (4, 2, 1)
+    assert result.rows_out_of_scope == 1
+    assert sorted(r["_source_row"] for r in raw_rows(conn, EPD)) == [2, 5]
+    assert [q["row_number"] for q in quarantine_rows(conn, EPD)] == [4]
+    assert_log_adds_up(conn)
