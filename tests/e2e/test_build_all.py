@@ -252,3 +252,11 @@ def test_an_inbox_of_only_real_public_files_loads_and_says_what_is_missing(
     assert missing["clinical.patients"] == 2 and missing["local.workforce"] == 2
     assert "nhsbsa.epd" not in missing
     assert all("no raw_" in m and "expected names like" in m for m in messages)
+
+
+def test_every_sql_example_in_the_readme_runs_and_returns_rows(warehouse):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL)
+    assert examples, "the README shows analysts no SQL"
+    for sql in examples:
+        assert warehouse.execute(sql).fetchall(), sql
