@@ -271,6 +271,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
         "+dim_practices",
         "+dim_pcns",
         "+dim_periods",
+        # Only tests whose parents are all selected: a relationships test from a mart outside
+        # the selection (fct_kpi_values -> dim_periods, kpi_definitions) must not run here.
+        "--indirect-selection",
+        "cautious",
         duckdb_path=database,
         work_dir=work_dir,
     )

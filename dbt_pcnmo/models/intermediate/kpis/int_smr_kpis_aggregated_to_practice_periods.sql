@@ -1,0 +1,151 @@
+{#
+    Numerators and denominators of the SMR KPIs per practice, per PCN the practice belonged to
+    in the period's months, and per reporting period (month, quarter, financial year to date).
+
+    * CA01, CA02: SMRs (one per patient per day, fct_smrs) dated in the
+      period, over the practice's share of the PCN's total SMR target for the period's months.
+      CA01 and CA02 carry the same figures for every period; fct_kpi_values keeps each on the
+      periods its kpi_definitions period_grain names.
+    * DA03 to DA08: distinct patients with an SMR in the period who were in the cohort in the
+      month of that SMR, over the practice's share of the cohort's target for the period.
+    A row exists only for the practice's months with a cohort snapshot and a PCN
+    (int_smr_targets_phased_to_practice_months); SMRs in other months are not counted. A
+    practice that moved PCN within a period has one row per PCN, so each PCN sums only its
+    own months. Distinct-patient counts are per practice, so a patient reviewed at two
+    practices in one period counts at each.
+#}
+{%- set cohort_flags = {
+    'DA03': 'is_care_home_resident',
+    'DA04': 'has_learning_disability',
+    'DA05': 'has_complex_polypharmacy',
+    'DA06': 'is_at_risk_of_medication_harm',
+    'DA07': 'is_severely_frail',
+    'DA08': 'is_on_potentially_addictive_medicines',
+} %}
+
+with
+
+periods as (
+
+    select
+        period_id,
+        period_start,
+        period_end
+    from {{ ref('dim_periods') }}
+
+),
+
+targets as (
+
+    select
+        practice_code,
+        pcn_code,
+        month_start_date,
+        target_kpi_id,
+        practice_monthly_target
+    from {{ ref('int_smr_targets_phased_to_practice_months') }}
+
+),
+
+smrs as (
+
+    select * from {{ ref('fct_smrs') }}
+    where pcn_code is not null
+
+),
+
+target_periods as (
+
+    select
+        periods.period_id,
+        targets.practice_code,
+        targets.pcn_code,
+        targets.target_kpi_id,
+        sum(targets.practice_monthly_target) as period_target
+    from targets
+    inner join periods
+        on targets.month_start_date between periods.period_start and periods.period_end
+    group by periods.period_id, targets.practice_code, targets.pcn_code, targets.target_kpi_id
+
+),
+
+denominators as (
+
+    select
+        period_id,
+        practice_code,
+        pcn_code,
+        kpi_ids.kpi_id,
+        period_target as denominator
+    from target_periods
+    inner join (
+        select 'CA01' as target_kpi_id, 'CA01' as kpi_id
+        union all
+        select 'CA01' as target_kpi_id, 'CA02' as kpi_id
+        {% for kpi_id in cohort_flags %}
+        union all
+        select '{{ kpi_id }}' as target_kpi_id, '{{ kpi_id }}' as kpi_id
+        {% endfor %}
+    ) as kpi_ids
+        on target_periods.target_kpi_id = kpi_ids.target_kpi_id
+
+),
+
+smr_periods as (
+
+    select
+        periods.period_id,
+        smrs.*
+    from smrs
+    inner join periods
+        on smrs.smr_date between periods.period_start and periods.period_end
+
+),
+
+numerators as (
+
+    {% for kpi_id in ['CA01', 'CA02'] %}
+    select
+        period_id,
+        practice_code,
+        pcn_code,
+        '{{ kpi_id }}' as kpi_id,
+        count(*) as numerator
+    from smr_periods
+    group by period_id, practice_code, pcn_code
+    union all
+    {% endfor %}
+    {% for kpi_id, flag in cohort_flags.items() %}
+    select
+        period_id,
+        practice_code,
+        pcn_code,
+        '{{ kpi_id }}' as kpi_id,
+        count(distinct case when {{ flag }} then patient_id end) as numerator
+    from smr_periods
+    group by period_id, practice_code, pcn_code
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        denominators.period_id,
+        denominators.practice_code,
+        denominators.pcn_code,
+        denominators.kpi_id,
+        coalesce(numerators.numerator, 0) as numerator,
+        denominators.denominator
+    from denominators
+    left join numerators
+        on
+            denominators.period_id = numerators.period_id
+            and denominators.practice_code = numerators.practice_code
+            and denominators.pcn_code = numerators.pcn_code
+            and denominators.kpi_id = numerators.kpi_id
+
+)
+
+select * from final
