@@ -73,3 +73,23 @@ def run_dbt(*args: str, duckdb_path: Path, work_dir: Path) -> DbtInvocation:
         output=completed.stdout + completed.stderr,
         target_path=target_path,
     )
+
+
+def build_selection(*selectors: str, duckdb_path: Path, work_dir: Path) -> DbtInvocation:
+    """`dbt build --select <selectors>`, running only tests whose parents are all selected: a
+    relationships test from a mart outside the selection (fct_kpi_values -> dim_periods,
+    kpi_definitions) must not run against a partial build."""
+    return run_dbt(
+        "build",
+        "--select",
+        *selectors,
+        "--indirect-selection",
+        "cautious",
+        duckdb_path=duckdb_path,
+        work_dir=work_dir,
+    )
+
+
+def failed_nodes(invocation: DbtInvocation) -> list[str]:
+    results = invocation.artifact("run_results.json")["results"]
+    return [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]

@@ -12,7 +12,6 @@ trajectory this month" is run as written for the README.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 
 from ingestion.contracts import CONTRACTS
 from ingestion.duckdb_io import ensure_schema
-from tests.dbt.dbt_runner import SEEDS_DIR, DbtInvocation, run_dbt
+from tests.dbt.dbt_runner import SEEDS_DIR, DbtInvocation, build_selection, failed_nodes
 from tests.dbt.test_smr_cohort_build import (
     APRIL,
     MARCH,
@@ -144,29 +143,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
         for table in CONTRACTS:
             if table.asset_key in raw:
                 insert(conn, table, raw[table.asset_key])
-    invocation = run_dbt(
-        "build",
-        "--select",
+    invocation = build_selection(
         "+fct_kpi_values",
         "+fct_smr_trajectory",
         "+dim_practices",
         "+dim_pcns",
-        # Only tests whose parents are all selected: a relationships test from a mart outside
-        # the selection (fct_kpi_values -> dim_periods, kpi_definitions) must not run here.
-        "--indirect-selection",
-        "cautious",
         duckdb_path=database,
         work_dir=work_dir,
     )
     return invocation, database
-
-
-@pytest.fixture(scope="module")
-def warehouse(built: tuple[DbtInvocation, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
-    invocation, database = built
-    assert invocation.returncode == 0, invocation.output
-    with duckdb.connect(str(database), read_only=True) as conn:
-        yield conn
 
 
 def kpi_rows(conn: duckdb.DuckDBPyConnection, kpi_id: str) -> dict[tuple[str, str, str], tuple]:
@@ -186,9 +171,7 @@ def kpi_rows(conn: duckdb.DuckDBPyConnection, kpi_id: str) -> dict[tuple[str, st
 def test_build_of_kpi_models_and_their_tests_is_green(built):
     invocation, _ = built
     assert invocation.returncode == 0, invocation.output
-    results = invocation.artifact("run_results.json")["results"]
-    failed = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
-    assert not failed, invocation.output
+    assert not failed_nodes(invocation), invocation.output
 
 
 def test_ca02_practice_months_match_an_independent_calculation(warehouse):

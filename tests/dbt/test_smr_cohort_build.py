@@ -10,7 +10,6 @@ of test_staging_build (the loader's own `ensure_schema` and the contract-checked
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 
 from ingestion.contracts import CONTRACTS
 from ingestion.duckdb_io import ensure_schema
-from tests.dbt.dbt_runner import DbtInvocation, run_dbt
+from tests.dbt.dbt_runner import DbtInvocation, build_selection, failed_nodes
 from tests.dbt.test_staging_build import Row, delivered, insert
 
 MARCH = date(2026, 3, 1)
@@ -264,29 +263,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
         for table in CONTRACTS:
             if table.asset_key in raw:
                 insert(conn, table, raw[table.asset_key])
-    invocation = run_dbt(
-        "build",
-        "--select",
+    invocation = build_selection(
         "+fct_smr_cohort_monthly",
         "+dim_practices",
         "+dim_pcns",
         "+dim_periods",
-        # Only tests whose parents are all selected: a relationships test from a mart outside
-        # the selection (fct_kpi_values -> dim_periods, kpi_definitions) must not run here.
-        "--indirect-selection",
-        "cautious",
         duckdb_path=database,
         work_dir=work_dir,
     )
     return invocation, database
-
-
-@pytest.fixture(scope="module")
-def warehouse(built: tuple[DbtInvocation, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
-    invocation, database = built
-    assert invocation.returncode == 0, invocation.output
-    with duckdb.connect(str(database), read_only=True) as conn:
-        yield conn
 
 
 def query(conn: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
@@ -296,9 +281,7 @@ def query(conn: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
 def test_build_of_cohort_models_and_their_tests_is_green(built):
     invocation, _ = built
     assert invocation.returncode == 0, invocation.output
-    results = invocation.artifact("run_results.json")["results"]
-    failed = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
-    assert not failed, invocation.output
+    assert not failed_nodes(invocation), invocation.output
 
 
 def test_cohort_counts_match_rules_computed_in_python(warehouse):

@@ -11,7 +11,6 @@ staged views.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +27,7 @@ from ingestion.contracts import (
     TableContract,
 )
 from ingestion.duckdb_io import ensure_schema
-from tests.dbt.dbt_runner import DbtInvocation, run_dbt
+from tests.dbt.dbt_runner import DbtInvocation, build_selection, failed_nodes
 
 AUGUST = date(2026, 8, 1)
 SEPTEMBER = date(2026, 9, 1)
@@ -406,27 +405,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
         ensure_schema(conn)
         for table in CONTRACTS:
             insert(conn, table, SCENARIO.get(table.asset_key, []) + every_label_rows(table))
-    invocation = run_dbt(
-        "build",
-        "--select",
+    invocation = build_selection(
         "staging",
         "resource_type:seed",
-        # Only tests whose parents are all selected: a relationships test from a mart outside
-        # the selection (fct_kpi_values -> dim_periods, kpi_definitions) must not run here.
-        "--indirect-selection",
-        "cautious",
         duckdb_path=database,
         work_dir=work_dir,
     )
     return invocation, database
-
-
-@pytest.fixture(scope="module")
-def warehouse(built: tuple[DbtInvocation, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
-    invocation, database = built
-    assert invocation.returncode == 0, invocation.output
-    with duckdb.connect(str(database), read_only=True) as conn:
-        yield conn
 
 
 def rows(conn: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
@@ -436,9 +421,8 @@ def rows(conn: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
 def test_build_runs_seeds_models_data_tests_and_unit_tests_green(built):
     invocation, _ = built
     assert invocation.returncode == 0, invocation.output
+    assert not failed_nodes(invocation), invocation.output
     results = invocation.artifact("run_results.json")["results"]
-    failed = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
-    assert not failed, invocation.output
     kinds = {r["unique_id"].split(".")[0] for r in results}
     assert {"seed", "model", "test", "unit_test"} <= kinds
 
