@@ -129,14 +129,31 @@ def _context() -> gx.data_context.AbstractDataContext:
 
 def validate(table: TableContract, frame: pd.DataFrame) -> SuiteOutcome:
     """Run the table's suite over one month of its raw rows."""
+    # Failing identifiers could be NHS numbers: never echo them into run metadata.
+    redact = any(c.kind is Kind.NHS_NUMBER for c in table.columns)
+    return run_suite(table.qualified_name, frame, expectations_for(table), redact_examples=redact)
+
+
+def run_suite(
+    name: str,
+    frame: pd.DataFrame,
+    expectations: list[gx.expectations.Expectation],
+    *,
+    redact_examples: bool = False,
+) -> SuiteOutcome:
+    """Validate `frame` against `expectations` in a throwaway context.
+
+    Each expectation's meta says whether it is `blocking` and may name its `scope` (the rows a
+    row_condition selects, in words) for the report.
+    """
     context = _context()
     batch_definition = (
         context.data_sources.add_pandas("pcnmo")
-        .add_dataframe_asset(table.qualified_name)
-        .add_batch_definition_whole_dataframe("month")
+        .add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe("frame")
     )
-    suite = gx.ExpectationSuite(name=f"{table.qualified_name}_suite")
-    for expectation in expectations_for(table):
+    suite = gx.ExpectationSuite(name=f"{name}_suite")
+    for expectation in expectations:
         suite.add_expectation(expectation)
     result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
     outcomes = []
@@ -146,9 +163,11 @@ def validate(table: TableContract, frame: pd.DataFrame) -> SuiteOutcome:
         column = kwargs.get("column") or ", ".join(
             kwargs.get("column_list") or [kwargs.get("column_A", ""), kwargs.get("column_B", "")]
         )
+        scope = config.meta.get("scope")
+        if scope:
+            column = f"{column} ({scope})"
         examples = tuple(str(v) for v in (item.result.get("partial_unexpected_list") or [])[:5])
-        if any(c.kind is Kind.NHS_NUMBER for c in table.columns):
-            # Failing identifiers could be NHS numbers: never echo them into run metadata.
+        if redact_examples:
             examples = ()
         outcomes.append(
             ExpectationOutcome(
@@ -160,4 +179,4 @@ def validate(table: TableContract, frame: pd.DataFrame) -> SuiteOutcome:
                 examples=examples,
             )
         )
-    return SuiteOutcome(table.qualified_name, len(frame), tuple(outcomes))
+    return SuiteOutcome(name, len(frame), tuple(outcomes))
