@@ -110,6 +110,11 @@ class Column:
     date_formats: tuple[str, ...] = ()  # overrides the dialect's formats for this column
     future_ok: bool = False  # dates may fall after the reporting month (planned end dates)
 
+    def __post_init__(self) -> None:
+        # A yes/no column accepts the usual spellings; only a code column lists its own.
+        if self.kind is Kind.FLAG and not self.accepted:
+            object.__setattr__(self, "accepted", FLAG_VALUES)
+
     def header(self, dialect: str) -> str | None:
         if self.headers is None or isinstance(self.headers, str):
             return self.headers
@@ -275,7 +280,6 @@ PATIENTS = TableContract(
             Kind.FLAG,
             "Lives in a care home (latest CAREHOME_COD residence code or address match).",
             headers={"emis": "Care Home Resident", "systmone": "Care home"},
-            accepted=FLAG_VALUES,
         ),
         Column(
             "efi_score",
@@ -291,14 +295,12 @@ PATIENTS = TableContract(
             Kind.FLAG,
             "On the learning disability register (LD_COD).",
             headers={"emis": "Learning Disability", "systmone": "LD register"},
-            accepted=FLAG_VALUES,
         ),
         Column(
             "is_end_of_life",
             Kind.FLAG,
             "On the palliative / end-of-life care register.",
             headers={"emis": "End of Life", "systmone": "Palliative care"},
-            accepted=FLAG_VALUES,
         ),
     ),
 )
@@ -585,7 +587,6 @@ EPD = TableContract(
             "Prescriber not identified.",
             headers="UNIDENTIFIED",
             required=False,
-            accepted=FLAG_VALUES,
         ),
     ),
 )
@@ -1039,7 +1040,6 @@ SIGNIFICANT_EVENTS = _local(
         "Learning shared with the PCN.",
         headers="Learning Shared",
         required=False,
-        accepted=FLAG_VALUES,
     ),
 )
 
@@ -1149,7 +1149,6 @@ WORKFORCE = _local(
         Kind.FLAG,
         "Funded through ARRS.",
         headers="ARRS Funded",
-        accepted=FLAG_VALUES,
     ),
     Column("wte", Kind.DECIMAL, "Whole-time equivalent.", headers="WTE", minimum=0, maximum=1.5),
     # A new starter is often on the record before their first day.
@@ -1176,7 +1175,6 @@ WORKFORCE = _local(
         "Independent prescriber.",
         headers="Prescriber",
         required=False,
-        accepted=FLAG_VALUES,
     ),
     Column(
         "cppe_pathway_status",
