@@ -60,8 +60,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 ui: install
-	$(BIN)/pcnmo init-key >/dev/null
-	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	$(BIN)/pcnmo init-key >/dev/null  # also prepares DAGSTER_HOME with dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: install
