@@ -1,22 +1,12 @@
 """The only place resources are built: the DuckDB warehouse and the dbt CLI."""
 
-import shutil
-import sys
-from pathlib import Path
-
 import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.transform.project import dbt_project
+from dagster_project.defs.transform.project import dbt_executable, dbt_project
 from ingestion import settings
 from ingestion.duckdb_io import CONNECTION_CONFIG
-
-
-def _dbt_executable() -> str:
-    """dbt installed beside this interpreter, so an un-activated virtualenv still works."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
 
 
 @dg.definitions
@@ -25,7 +15,7 @@ def resources() -> dg.Definitions:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dg.Definitions(
         resources={
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
             "duckdb": DuckDBResource(database=str(warehouse), connection_config=CONNECTION_CONFIG),
         }
     )

@@ -26,6 +26,7 @@ COLUMNS = [
     "unit",
     "direction",
     "period_grain",
+    "reported_for",
     "rag_green_threshold",
     "rag_amber_threshold",
     "threshold_rationale",

@@ -1,19 +1,26 @@
 {#
     The long spine of the KPI mart with each KPI's numerator and denominator: every practice
     and PCN that has an ODS membership in a month of the period, for every period the KPI's
-    period_grain (kpi_definitions) asks for, and every KPI implemented so far.
+    period_grain asks for, and every KPI in kpi_definitions (its reported_for column says
+    whether practices get rows too).
 
-    * Practice rows sum the practice's SMR components over the PCNs it belonged to in the
-      period (one, unless it moved PCN within it).
-    * PCN rows sum the numerators and the denominators of the practices that were members in
-      each month of the period (sum over sum, never a mean of practice ratios).
-    * DA01 and DA02 come from the PCN-wide workforce record: PCN rows only.
-    * data_status is 'no data' where the sources hold nothing for the organisation and period
-      (no cohort snapshot for a practice's months, no workforce record for a PCN); the
-      numerator and denominator are then null.
+    Each KPI family delivers its figures through one component model listed below:
+    * practice components have one row per period_id x practice_code x pcn_code x kpi_id with
+      numerator and denominator, pcn_code being the PCN the practice belonged to in the months
+      counted (a practice that moved PCN within a period has a row per PCN). Practice rows sum
+      them over the PCNs; PCN rows sum the numerators and the denominators of the practices
+      that were members in each month (sum over sum, never a mean of practice ratios).
+    * PCN components have one row per period_id x pcn_code x kpi_id, for sources that are
+      PCN-wide (the ARRS workforce record).
+    data_status is 'no data' where the component has no row for the organisation and period
+    (its sources hold nothing for it); the numerator and denominator are then null.
 #}
-{%- set practice_kpi_ids = ['CA01', 'CA02', 'DA03', 'DA04', 'DA05', 'DA06', 'DA07', 'DA08'] %}
-{%- set pcn_only_kpi_ids = ['DA01', 'DA02'] %}
+{%- set practice_component_models = [
+    'int_smr_kpis_aggregated_to_practice_periods',
+] %}
+{%- set pcn_component_models = [
+    'int_workforce_kpis_aggregated_to_pcn_periods',
+] %}
 
 with
 
@@ -34,9 +41,8 @@ kpis as (
     select
         kpi_id,
         period_grain,
-        kpi_id in ({{ "'" ~ pcn_only_kpi_ids | join("', '") ~ "'" }}) as is_pcn_only
+        reported_for = 'pcn' as is_pcn_only
     from {{ ref('kpi_definitions') }}
-    where kpi_id in ({{ "'" ~ (practice_kpi_ids + pcn_only_kpi_ids) | join("', '") ~ "'" }})
 
 ),
 
@@ -97,9 +103,19 @@ organisation_periods as (
 
 ),
 
-smr_components as (
+practice_components as (
 
-    select * from {{ ref('int_smr_kpis_aggregated_to_practice_periods') }}
+    {% for model in practice_component_models %}
+    select
+        period_id,
+        practice_code,
+        pcn_code,
+        kpi_id,
+        numerator,
+        denominator
+    from {{ ref(model) }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -112,7 +128,7 @@ components as (
         kpi_id,
         sum(numerator) as numerator,
         sum(denominator) as denominator
-    from smr_components
+    from practice_components
     group by practice_code, period_id, kpi_id
     union all
     select
@@ -122,8 +138,9 @@ components as (
         kpi_id,
         sum(numerator) as numerator,
         sum(denominator) as denominator
-    from smr_components
+    from practice_components
     group by pcn_code, period_id, kpi_id
+    {% for model in pcn_component_models %}
     union all
     select
         'pcn' as org_type,
@@ -132,7 +149,8 @@ components as (
         kpi_id,
         numerator,
         denominator
-    from {{ ref('int_workforce_kpis_aggregated_to_pcn_periods') }}
+    from {{ ref(model) }}
+    {% endfor %}
 
 ),
 
