@@ -125,3 +125,44 @@ def test_the_kpi_mart_expectations_run_with_the_warehouse_build(definitions):
     ingest = definitions.resolve_job_def("ingest_month").asset_layer.asset_graph
     assert check in build.asset_check_keys
     assert check not in ingest.asset_check_keys
+
+
+def _upstream(asset_graph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen: set[dg.AssetKey] = set()
+    frontier = [key]
+    while frontier:
+        for parent in asset_graph.get(frontier.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                frontier.append(parent)
+    return seen
+
+
+# The raw extracts each KPI family is computed from (design.md sections 3 and 4), typed in by
+# hand so that a KPI quietly losing a source breaks this test.
+KPI_SOURCES = {
+    "clinical activity": {
+        "clinical.patients",
+        "clinical.events",
+        "clinical.medication_issues",
+        "clinical.discharges",
+        "local.titration_clinics",
+    },
+    "prescribing safety": {
+        "local.safety_alerts",
+        "local.pincer_actions",
+        "local.significant_events",
+        "local.safety_incidents",
+        "local.safety_culture_audits",
+        "nhsd.gp_list_sizes",
+    },
+    "cost": {"nhsbsa.epd", "nhsd.gp_list_sizes", "ods.epcn_members", "local.switch_programmes"},
+    "des assurance": {"local.workforce", "local.supervision_log"},
+}
+
+
+@pytest.mark.parametrize("family", KPI_SOURCES)
+def test_lineage_runs_from_the_kpi_mart_back_to_each_familys_raw_extracts(asset_graph, family):
+    upstream = _upstream(asset_graph, dg.AssetKey(["marts", "fct_kpi_values"]))
+    missing = {name for name in KPI_SOURCES[family] if dg.AssetKey(name.split(".")) not in upstream}
+    assert not missing, f"{family} KPIs do not trace back to {sorted(missing)}"
