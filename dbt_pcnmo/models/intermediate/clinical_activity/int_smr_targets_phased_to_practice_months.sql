@@ -1,28 +1,47 @@
 {#
-    SMR targets per practice and month, for the total (CA01, phased for CA02 too) and for each
-    DES priority cohort (DA03 to DA08).
+    Targets from seed pcn_targets per practice and month: the SMR total (CA01, phased for CA02
+    too), each DES priority cohort (DA03 to DA08) and each LTC titration clinic (CA06 to CA09,
+    patients seen). One model phases every pcn_targets KPI, so the default, phasing and
+    practice-share rules cannot drift apart between families.
 
-    * The PCN's annual target is its row in seed pcn_targets when there is one. Otherwise
-      (no national target since April 2023) it defaults to the PCN's average monthly cohort
-      over the loaded months of the financial year, times des_cohort_coverage_share in seed
-      smr_planning_assumptions: the DES cohort for CA01, the cohort's own count for DA03 to DA08.
+    * The PCN's annual target is its row in seed pcn_targets when there is one. Otherwise it
+      defaults to the PCN's average monthly base over the loaded months of the financial year
+      times a default rate: for SMRs (no national target since April 2023) the base is the DES
+      cohort (CA01) or the cohort's own count (DA03 to DA08) and the rate
+      des_cohort_coverage_share in seed smr_planning_assumptions; for titration clinics the
+      base is the registered list and the rate default_patients_seen_per_1000_registered / 1000
+      in seed titration_clinic_assumptions.
     * Phasing is a straight line: each month carries one twelfth of the annual target.
-    * A practice's share of a month's twelfth is its share of the PCN's cohort that month
+    * A practice's share of a month's twelfth is its share of the PCN's base that month
       (membership by month, so a practice that moves PCN takes its share of each PCN's target
-      for its months there); an empty PCN cohort splits the month evenly between practices.
+      for its months there); an empty PCN base splits the month evenly between practices.
       The practice shares add up to the PCN's twelfth, so a PCN's target is the sum of its
       practices' targets.
-    Cohort sizes are read from the cohort mart (fct_smr_cohort_monthly) rather than re-derived
-    from int_patients_assigned_to_smr_cohorts, whose evaluation re-reads every medication issue.
+    Cohort sizes and list sizes are read from the cohort mart (fct_smr_cohort_monthly) rather
+    than re-derived from int_patients_assigned_to_smr_cohorts, whose evaluation re-reads every
+    medication issue. The model keeps its SMR name because CA01 and DA03 to DA08 read it.
 #}
 with
 
-assumptions as (
+{# The default annual target per unit of the base, per target KPI. #}
+default_rates as (
 
     select
-        max(case when parameter = 'des_cohort_coverage_share' then value end)
-            as des_cohort_coverage_share
-    from {{ ref('smr_planning_assumptions') }}
+        kpi_ids.target_kpi_id,
+        assumptions.value as default_rate
+    from {{ ref('smr_planning_assumptions') }} as assumptions
+    inner join (
+        {% for kpi_id in ['CA01', 'DA03', 'DA04', 'DA05', 'DA06', 'DA07', 'DA08'] %}
+        select '{{ kpi_id }}' as target_kpi_id
+        {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+    ) as kpi_ids
+        on assumptions.parameter = 'des_cohort_coverage_share'
+    union all
+    select
+        kpi_id as target_kpi_id,
+        default_patients_seen_per_1000_registered / 1000.0 as default_rate
+    from {{ ref('titration_clinic_assumptions') }}
 
 ),
 
@@ -34,6 +53,7 @@ cohort_months as (
         cohorts.reporting_month as month_start_date,
         periods.financial_year,
         periods.month_number_in_financial_year,
+        cohorts.registered_patients,
         cohorts.des_cohort_patients,
         cohorts.care_home_patients,
         cohorts.learning_disability_patients,
@@ -48,7 +68,7 @@ cohort_months as (
 
 ),
 
-{#- One row per practice x month x target KPI: the cohort each target is sized on. -#}
+{#- One row per practice x month x target KPI: the base each target is sized on. -#}
 {%- set cohort_columns = {
     'CA01': 'des_cohort_patients',
     'DA03': 'care_home_patients',
@@ -57,6 +77,10 @@ cohort_months as (
     'DA06': 'medication_harm_risk_patients',
     'DA07': 'severe_frailty_patients',
     'DA08': 'potentially_addictive_medicines_patients',
+    'CA06': 'registered_patients',
+    'CA07': 'registered_patients',
+    'CA08': 'registered_patients',
+    'CA09': 'registered_patients',
 } %}
 
 unpivoted as (
@@ -111,12 +135,13 @@ annual_targets as (
         pcn_years.pcn_average_cohort_patients,
         coalesce(
             agreed.target_value,
-            pcn_years.pcn_average_cohort_patients * assumptions.des_cohort_coverage_share
+            pcn_years.pcn_average_cohort_patients * default_rates.default_rate
         ) as pcn_annual_target,
         case when agreed.target_value is not null then 'agreed' else 'default' end
             as target_basis
     from pcn_years
-    cross join assumptions
+    left join default_rates
+        on pcn_years.target_kpi_id = default_rates.target_kpi_id
     left join {{ ref('pcn_targets') }} as agreed
         on
             pcn_years.pcn_code = agreed.pcn_code
