@@ -27,7 +27,9 @@ row by file name and reason, so a test can check the loader quarantined exactly 
 5. The supervision log is missing from the last month's folder (a late log).
 6. Staff member PT01 has no supervision session in the last 100 days (overdue); CP02's scope
    of practice lapses about two months in and is never re-signed.
-7. One MHRA Class 2 alert (second month, first practice) is closed 6 days after receipt.
+7. One MHRA Class 2 alert (second month, first practice) is closed 6 days after receipt, and
+   the first Class 1-4 alert of the second-last month (made Class 3 if there is none) is never
+   closed at the second practice: open past its window in the last log.
 8. A SEA summary in the second month has a patient's NHS number typed into it.
 9. In the public files, one practice of the last non-clinical PCN moves to the neighbouring PCN
    half way through (ePCN shows the ended and the new relationship).

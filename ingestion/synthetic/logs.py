@@ -133,6 +133,7 @@ class PcnLogs:
         self.months = months
         self.record = record
         self.inject = inject
+        self.open_alert = ""  # summary line for the alert left open (safety_alerts)
         self.scale = sum(p.list_size for p in practices) / 50_000
         first = months[0].start
         self.staff = [
@@ -317,7 +318,41 @@ class PcnLogs:
                             "closed_date": closed,
                         }
                     )
+        if self.inject:
+            self.open_alert = self._leave_alert_open(log)
         return log
+
+    def _leave_alert_open(self, log: Log) -> str:
+        """Leave one recent alert open past its window, so the overdue-alert list has a row.
+
+        Edits rows already drawn instead of drawing differently, so every other value the
+        generator makes stays as it was: the first alert received in the second-last month
+        (a Class 3 unless it already has a fixed window) stays open at the second practice.
+        """
+        month = self.months[max(len(self.months) - 2, 0)]
+        in_month = [r for r in log.rows if month.start <= r["received_date"] <= month.end]
+        fixed_window = [r for r in in_month if r["alert_type"].startswith("MHRA Class")]
+        reference = (fixed_window or in_month)[0]["alert_reference"]
+        practice = self.practices[min(1, len(self.practices) - 1)].code
+        for row in log.rows:
+            if row["alert_reference"] != reference:
+                continue
+            if not row["alert_type"].startswith("MHRA Class"):
+                row["alert_title"] = str(row["alert_title"]).replace(
+                    f"{row['alert_type']}:", "MHRA Class 3:"
+                )
+                row["alert_type"] = "MHRA Class 3"
+                row["deadline_date"] = None
+            if row["practice_code"] == practice:
+                row["triage_outcome"] = "Applicable"
+                row["patients_affected"] = max(int(row["patients_affected"]), 1)
+                row["action_taken"] = "Search run; sign-off outstanding"
+                row["closed_date"] = None
+                opened = row
+        return (
+            f"alert open past its window: {reference} ({opened['alert_type']}, received "
+            f"{opened['received_date']:%Y-%m-%d}) is still open at {practice} in the last log"
+        )
 
     # ---------------------------------------------------------------- PINCER actions
     def pincer_actions(self) -> Log:
@@ -672,6 +707,7 @@ def write_logs(
             "the period and was never re-signed",
             f"alert closed late: the first MHRA Class 2 alert received in {second} "
             f"was closed 6 days after receipt at {practices[0].code} (window 2 days)",
+            logs.open_alert,
         ]
         if leaked:
             summary.imperfections.append(

@@ -236,6 +236,17 @@ def test_other_deliberate_imperfections_are_in_the_files(tiny) -> None:
         and (r[header.index("Date Closed")] - r[header.index("Date Received")]).days > 2
     ]
     assert len(late) == 1
+    # One applicable Class 1-4 alert still open in the last log (June) long after its window.
+    open_past_window = [
+        r
+        for r in rows
+        if str(r[header.index("Alert Type")]).startswith("MHRA Class")
+        and r[header.index("Triage Outcome")] == "Applicable"
+        and r[header.index("Date Closed")] is None
+        and (datetime(2025, 6, 30) - r[header.index("Date Received")]).days > 5
+    ]
+    assert len(open_past_window) == 1
+    assert any("open past its window" in item for item in summary.imperfections)
 
     partners = openpyxl.load_workbook(inbox / "2025-06" / "ePCN.xlsx")["PCN Core Partner Details"]
     header, *rows = (
