@@ -15,8 +15,9 @@
       and the practice breakdown then shows which practices put the PCN above it. The median
       of practices is in fct_prescribing_cost and is the practices' peer comparator.
     * CO03 formulary first line on new starts: new starts on a first-line choice over new
-      starts (int_medication_issues_classified_to_new_starts), in practice months whose
-      issue extracts reach back the full lookback; such a month without new starts is 0 of 0.
+      starts (int_medication_issues_classified_to_new_starts), in practice months with a
+      clinical extract whose extracts reach back the full lookback; such a month without new
+      starts is 0 of 0.
     * CO04 switch programmes against schedule: patients switched over patients expected by
       the straight-line schedule, summed over programmes, from the period's latest log
       (int_switch_programmes_compared_to_schedule).
@@ -80,27 +81,29 @@ pcn_medians as (
 
 new_start_months as (
 
-    {#- practice months whose issue extracts reach back the full lookback -#}
+    {#- practice months with a clinical extract reaching back the full lookback -#}
     select
-        issues.practice_code,
-        issues.month_start_date
+        extract_months.practice_code,
+        extract_months.month_start_date
     from (
         select distinct
             practice_code,
-            cast({{ dbt.date_trunc('month', 'issue_date') }} as date) as month_start_date
-        from {{ ref('stg_clinical__medication_issues') }}
-    ) as issues
+            snapshot_month as month_start_date
+        from {{ ref('stg_clinical__patients') }}
+    ) as extract_months
     inner join (
         select
             practice_code,
-            cast({{ dbt.date_trunc('month', 'min(issue_date)') }} as date) as first_issue_month
-        from {{ ref('stg_clinical__medication_issues') }}
+            min(snapshot_month) as first_extract_month
+        from {{ ref('stg_clinical__patients') }}
         group by practice_code
     ) as coverage
-        on issues.practice_code = coverage.practice_code
+        on extract_months.practice_code = coverage.practice_code
     where
-        coverage.first_issue_month
-        <= cast({{ dbt.dateadd('month', -1 * lookback_months, 'issues.month_start_date') }} as date)
+        coverage.first_extract_month
+        <= cast({{ dbt.dateadd(
+            'month', -1 * lookback_months, 'extract_months.month_start_date'
+        ) }} as date)
 
 ),
 

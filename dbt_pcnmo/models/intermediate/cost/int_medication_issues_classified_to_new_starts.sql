@@ -3,7 +3,9 @@
     the patient was started on a first-line choice (CO03). The EPD cannot see new starts, so
     they come from the practices' medication issue records.
 
-    * An issue belongs to a class when its BNF code starts with one of the class's prefixes.
+    * An issue belongs to a class when the first 9 characters of its BNF code (the chemical
+      substance) are one of the class's rows (an equality join: the seed's prefixes are all
+      chemical substance codes, tests/singular/assert_formulary_prefixes_are_chemical_substances).
       Issues of one patient in one class on one day count once, as first line if any of them
       is first line.
     * A new start is an issue day in the class with no issue in that class in the 12 months
@@ -12,8 +14,9 @@
       is a new start and one a day earlier is not. Earlier issues are looked for in every
       extract the warehouse holds for the patient, at any practice.
     * Only issues the lookback can judge: the practice's extracts must reach back the full 12
-      months (its first month of issues on or before issue_date minus 12 months), otherwise
-      a long-standing repeat in the first year of data would look new.
+      months (its first clinical extract month, the first patient snapshot, on or before
+      issue_date minus 12 months), otherwise a long-standing repeat in the first year of data
+      would look new.
     * Only patients registered at the practice for at least those 12 months (their current
       registration on or before issue_date minus 12 months): a patient who joined recently
       may simply be continuing what a previous practice, whose record we cannot see, started.
@@ -50,8 +53,8 @@ practice_coverage as (
 
     select
         practice_code,
-        cast({{ dbt.date_trunc('month', 'min(issue_date)') }} as date) as first_issue_month
-    from issues
+        min(snapshot_month) as first_issue_month
+    from {{ ref('stg_clinical__patients') }}
     group by practice_code
 
 ),
@@ -66,7 +69,7 @@ class_issue_days as (
         max(case when formulary.is_first_line then 1 else 0 end) = 1 as is_first_line
     from issues
     inner join formulary
-        on {{ dbt.position('formulary.bnf_prefix', 'issues.bnf_code') }} = 1
+        on substring(issues.bnf_code, 1, 9) = formulary.bnf_prefix
     group by
         issues.practice_code,
         issues.patient_id,
