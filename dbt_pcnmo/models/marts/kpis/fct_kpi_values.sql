@@ -5,6 +5,9 @@
     green at or above the green threshold, amber at or above the amber threshold, else red;
     lower_is_better mirrors it (at or below). A KPI without thresholds (or with a direction
     no rule is written for yet) is no_rag; a row without a value is no_data.
+    peer_comparator comes from the peer model of the KPIs that have one (CO01 and CO02: the
+    median across the same type of organisation in the ICB, int_cost_kpis_compared_to_icb_peers);
+    null for every other KPI.
 #}
 with
 
@@ -23,6 +26,18 @@ definitions as (
         rag_green_threshold,
         rag_amber_threshold
     from {{ ref('kpi_definitions') }}
+
+),
+
+peers as (
+
+    select
+        org_type,
+        org_code,
+        period_id,
+        kpi_id,
+        peer_comparator
+    from {{ ref('int_cost_kpis_compared_to_icb_peers') }}
 
 ),
 
@@ -50,10 +65,17 @@ valued as (
         definitions.rag_green_threshold,
         definitions.rag_amber_threshold,
         definitions.direction,
+        peers.peer_comparator,
         components.data_status
     from components
     inner join definitions
         on components.kpi_id = definitions.kpi_id
+    left join peers
+        on
+            components.org_type = peers.org_type
+            and components.org_code = peers.org_code
+            and components.period_id = peers.period_id
+            and components.kpi_id = peers.kpi_id
 
 ),
 
@@ -87,7 +109,7 @@ final as (
             else 'no_rag'
         end as rag,
         direction,
-        cast(null as double) as peer_comparator,
+        cast(peer_comparator as double) as peer_comparator,
         data_status
     from valued
 

@@ -1,5 +1,9 @@
-{#- Each month's file is the whole switch programme log to date: keep each PCN's newest log. -#}
-{%- set natural_key = ['pcn_code', 'programme_code', 'practice_code'] %}
+{#-
+    Each month's file is the status of every programme x practice as at that month (its
+    as_at_date): progress against schedule over time needs every month, so each month's newest
+    delivery is kept (a month delivered twice keeps the later file), not only the newest log.
+-#}
+{%- set natural_key = ['pcn_code', 'programme_code', 'practice_code', 'snapshot_month'] %}
 
 with
 
@@ -41,7 +45,7 @@ ranked as (
 
     select
         *,
-        {{ latest_delivery_rank(['pcn_code'], 'snapshot_month') }} as snapshot_rank
+        {{ latest_delivery_rank(['pcn_code', 'snapshot_month'], 'snapshot_month') }} as snapshot_rank
     from renamed
 
 ),

@@ -1,0 +1,131 @@
+{#
+    Prescribing cost and ASTRO-PU of each GP practice for each month, with the PCN it belonged
+    to that month (int_practices_joined_to_pcns_by_month) and its ICB: the months every cost
+    KPI and fct_prescribing_cost add up.
+
+    * Cost: sum of EPD ACTUAL_COST over the practice's rows for the dispensing month (EPD rows
+      are not unique, so always summed).
+    * A month with a list size but no EPD rows for the practice: if the EPD month was
+      delivered (any practice has rows for it) the practice's cost is a real 0 (the national
+      file lists every practice with anything dispensed; the loader keeps every configured
+      one), as OpenPrescribing counts a missing numerator as 0. If the EPD month was not
+      delivered at all (EPD arrives about two months in arrears) the month has no row: 0
+      would look like a month of free prescribing.
+    * A month with EPD rows but no list size for that month cannot be weighted: it is kept
+      with a null astro_pu_cost so the gap is visible here, and left out of every ratio
+      downstream (has_astro_pu false).
+    * Only GP practices (epraccur prescribing setting 4), the organisations OpenPrescribing
+      compares; a practice missing from epraccur is kept (no evidence it is not one).
+    * icb_code: epraccur's high level health geography of the practice, else the ICB of the
+      PCN it belonged to that month (int_pcns_joined_to_icbs).
+#}
+with
+
+months as (
+
+    select
+        month_start_date,
+        has_prescribing_data
+    from {{ ref('int_months_found_in_extracts') }}
+
+),
+
+costs as (
+
+    select
+        practice_code,
+        cast({{ dbt.date_trunc('month', 'dispensing_month') }} as date) as month_start_date,
+        sum(actual_cost) as actual_cost,
+        count(*) as prescription_rows
+    from {{ ref('stg_nhsbsa__prescriptions') }}
+    group by practice_code, cast({{ dbt.date_trunc('month', 'dispensing_month') }} as date)
+
+),
+
+astro_pu as (
+
+    select
+        practice_code,
+        month_start_date,
+        list_size,
+        astro_pu_cost
+    from {{ ref('int_list_sizes_banded_to_astro_pu') }}
+
+),
+
+practice_months as (
+
+    select
+        coalesce(astro_pu.practice_code, costs.practice_code) as practice_code,
+        coalesce(astro_pu.month_start_date, costs.month_start_date) as month_start_date,
+        costs.actual_cost,
+        coalesce(costs.prescription_rows, 0) as prescription_rows,
+        astro_pu.list_size,
+        astro_pu.astro_pu_cost
+    from astro_pu
+    full outer join costs
+        on
+            astro_pu.practice_code = costs.practice_code
+            and astro_pu.month_start_date = costs.month_start_date
+
+),
+
+practices as (
+
+    select
+        practice_code,
+        icb_code,
+        is_gp_practice
+    from {{ ref('stg_ods__practices') }}
+
+),
+
+memberships as (
+
+    select
+        practice_code,
+        month_start_date,
+        pcn_code
+    from {{ ref('int_practices_joined_to_pcns_by_month') }}
+
+),
+
+pcn_icbs as (
+
+    select
+        pcn_code,
+        icb_code
+    from {{ ref('int_pcns_joined_to_icbs') }}
+
+),
+
+final as (
+
+    select
+        practice_months.practice_code,
+        practice_months.month_start_date,
+        memberships.pcn_code,
+        coalesce(practices.icb_code, pcn_icbs.icb_code) as icb_code,
+        cast(coalesce(practice_months.actual_cost, 0) as double) as actual_cost,
+        practice_months.astro_pu_cost,
+        practice_months.list_size,
+        practice_months.prescription_rows,
+        coalesce(practice_months.astro_pu_cost > 0, false) as has_astro_pu
+    from practice_months
+    inner join months
+        on practice_months.month_start_date = months.month_start_date
+    left join practices
+        on practice_months.practice_code = practices.practice_code
+    left join memberships
+        on
+            practice_months.practice_code = memberships.practice_code
+            and practice_months.month_start_date = memberships.month_start_date
+    left join pcn_icbs
+        on memberships.pcn_code = pcn_icbs.pcn_code
+    where
+        months.has_prescribing_data
+        and coalesce(practices.is_gp_practice, true)
+
+)
+
+select * from final
