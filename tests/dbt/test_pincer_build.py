@@ -1,4 +1,4 @@
-"""`dbt build` of the PINCER hazards, the PS03/CA03 KPIs and the DES harm cohort on a tiny warehouse.
+"""`dbt build` of the PINCER hazards, KPIs PS03 and CA03 and the DES harm cohort, tiny warehouse.
 
 One practice (P1, PCN U11111) over August and September 2026, one patient per rule: an NSAID
 at 70 with no gastroprotection (A, worked in the action log), an anticoagulant with an NSAID
