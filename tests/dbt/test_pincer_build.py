@@ -10,6 +10,7 @@ those specifications (windows per domain.md 3.1), not read back from the SQL.
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ import pytest
 
 from ingestion.contracts import CONTRACTS
 from ingestion.duckdb_io import ensure_schema
-from tests.dbt.dbt_runner import DbtInvocation, build_selection, failed_nodes
+from ingestion.synthetic import codes
+from tests.dbt.dbt_runner import REPO_ROOT, SEEDS_DIR, DbtInvocation, build_selection, failed_nodes
 from tests.dbt.test_smr_cohort_build import query
 from tests.dbt.test_staging_build import Row, delivered, insert
 
@@ -301,3 +303,62 @@ def test_des_harm_cohort_is_the_pincer_prescribing_hazards(warehouse):
         from marts.fct_smr_cohort_monthly where practice_code = 'P1' order by reporting_month
         """,
     ) == [(AUGUST, 1), (SEPTEMBER, 3)]
+
+
+REFERENCE = REPO_ROOT.parent / "shared" / "reference" / "codelists_pincer"
+# seed codelist -> the opensafely/pincer-measures file it was taken from
+REFERENCE_FILES = {
+    "pincer_fbc": "pincer-fbc.csv",
+    "pincer_lft": "pincer-lft.csv",
+    "pincer_lithium_level": "pincer-lith_lev.csv",
+    "pincer_tft": "pincer-tft.csv",
+    "pincer_renal": "pincer-renal.csv",
+    "pincer_electrolytes": "pincer-electro.csv",
+    "pincer_egfr": "pincer-egfr.csv",
+    "pincer_asthma": "pincer-ast.csv",
+    "pincer_asthma_resolved": "pincer-ast_res.csv",
+    "pincer_heart_failure": "pincer-hf.csv",
+    "pincer_peptic_ulcer": "pincer-pep.csv",
+    "pincer_gi_bleed": "pincer-gi_bleed.csv",
+}
+
+
+def seed_codelists() -> dict[str, set[str]]:
+    lists: dict[str, set[str]] = {}
+    with (SEEDS_DIR / "snomed_codelists.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            lists.setdefault(row["codelist_id"], set()).add(row["snomed_code"])
+    return lists
+
+
+def test_synthetic_lab_and_diagnosis_codes_are_in_their_pincer_codelists():
+    lists = seed_codelists()
+    expected = {
+        codes.HAEMOGLOBIN: "pincer_fbc",
+        codes.FULL_BLOOD_COUNT: "pincer_fbc",
+        codes.ALT: "pincer_lft",
+        codes.LITHIUM_LEVEL: "pincer_lithium_level",
+        codes.TSH: "pincer_tft",
+        codes.U_AND_E: "pincer_electrolytes",
+        codes.POTASSIUM: "pincer_electrolytes",
+        codes.CREATININE: "pincer_renal",
+        codes.EGFR: "pincer_egfr",
+        codes.HEART_FAILURE: "pincer_heart_failure",
+        codes.ASTHMA: "pincer_asthma",
+        codes.ASTHMA_RESOLVED: "pincer_asthma_resolved",
+        codes.PEPTIC_ULCER: "pincer_peptic_ulcer",
+    }
+    missing = [f"{c.term} -> {lst}" for c, lst in expected.items() if c.snomed not in lists[lst]]
+    assert not missing
+    # The LFT list is its own (the ehrQL version reused the FBC list for LFTs).
+    assert not lists["pincer_lft"] & lists["pincer_fbc"]
+
+
+def test_seed_pincer_codelists_hold_only_members_of_the_published_lists():
+    if not REFERENCE.is_dir():
+        pytest.skip(f"{REFERENCE} is absent: the PINCER reference codelists are not available")
+    for codelist, file_name in REFERENCE_FILES.items():
+        with (REFERENCE / file_name).open(newline="") as f:
+            published = {row["code"] for row in csv.DictReader(f)}
+        extra = seed_codelists()[codelist] - published
+        assert not extra, f"{codelist}: {sorted(extra)} not in {file_name}"
