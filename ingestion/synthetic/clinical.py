@@ -594,6 +594,93 @@ def monitoring(
     return hazards
 
 
+# Diagnoses the PINCER indicators look for (B, C, G, I), tied to the medicines that go with
+# them. The monthly extracts carry only events dated in their month, so a diagnosis coded
+# before the first month cannot appear: each diagnosed patient has the code recorded once,
+# at a review in the window's first six months (real PINCER searches read the whole history).
+HEART_FAILURE_WITH_LOOP_DIURETIC = 0.35  # share of people on a loop diuretic with HF coded
+HEART_FAILURE_OTHER_65_PLUS = 0.005
+ASTHMA_WITH_SABA = 0.45  # share of people with a salbutamol repeat with asthma coded
+ASTHMA_RESOLVED_SHARE = 0.1
+PEPTIC_ULCER_45_PLUS = 0.03
+DIAGNOSIS_WINDOW_DAYS = 182
+
+
+def diagnoses(
+    rng: np.random.Generator,
+    pop: Population,
+    templates: Templates,
+    low: int,
+    high: int,
+    events: EventLog,
+) -> None:
+    """Heart failure, asthma (some later resolved) and peptic ulcer codes.
+
+    Called last in simulate_clinical so the draws of everything before it are unchanged.
+    """
+    n = len(pop)
+    age = pop.age_on(np.datetime64(low, "D"))
+    classes = np.array([d.drug_class for d in DRUGS], dtype=object)
+
+    def on_class(name: str) -> np.ndarray:
+        return np.bincount(templates.patient[classes[templates.drug] == name], minlength=n) > 0
+
+    draw = rng.random((3, n))
+    heart_failure = np.where(
+        on_class("loop_diuretic"),
+        draw[0] < HEART_FAILURE_WITH_LOOP_DIURETIC,
+        (age >= 65) & (draw[0] < HEART_FAILURE_OTHER_65_PLUS),
+    )
+    asthma = on_class("saba") & (draw[1] < ASTHMA_WITH_SABA)
+    peptic_ulcer = (age >= 45) & (draw[2] < PEPTIC_ULCER_45_PLUS)
+    start = np.maximum(as_days(pop.reg, np.datetime64(low, "D")), low)
+    stop = np.minimum(
+        as_days(pop.exit, np.datetime64(NO_END, "D")), min(low + DIAGNOSIS_WINDOW_DAYS, high + 1)
+    )
+    for mask, code in (
+        (heart_failure, codes.HEART_FAILURE),
+        (asthma, codes.ASTHMA),
+        (peptic_ulcer, codes.PEPTIC_ULCER),
+    ):
+        who = np.flatnonzero(mask & (stop > start))
+        day = start[who] + (rng.random(len(who)) * (stop[who] - start[who])).astype(np.int64)
+        events.add(who, code, day, codes.GP)
+        if code is codes.ASTHMA:
+            resolved = rng.random(len(who)) < ASTHMA_RESOLVED_SHARE
+            later = day[resolved] + rng.integers(30, 365, resolved.sum())
+            keep = later < np.minimum(
+                as_days(pop.exit, np.datetime64(NO_END, "D"))[who[resolved]], high + 1
+            )
+            events.add(who[resolved][keep], codes.ASTHMA_RESOLVED, later[keep], codes.GP)
+
+
+def monitoring_of_other_dmards(
+    rng: np.random.Generator,
+    pop: Population,
+    templates: Templates,
+    low: int,
+    high: int,
+    events: EventLog,
+) -> None:
+    """12-weekly FBC, LFT (ALT) and creatinine for DMARDs other than methotrexate, as shared-care
+    protocols ask, with the same one-in-eight lapses as monitoring(). Called last in
+    simulate_clinical so the draws of everything before it are unchanged."""
+    exit_day = as_days(pop.exit, np.datetime64(NO_END, "D"))
+    classes = np.array([d.drug_class for d in DRUGS], dtype=object)
+    rows = np.flatnonzero(classes[templates.drug] == "dmard_other")
+    patient = templates.patient[rows]
+    lapsed = rng.random(len(rows)) < 0.12
+    stretch = np.where(lapsed, rng.uniform(1.6, 2.3, len(rows)), rng.uniform(0.75, 1.02, len(rows)))
+    cycle = np.round(84 * stretch).astype(np.int64)
+    first = templates.start[rows] + (rng.random(len(rows)) * cycle).astype(np.int64)
+    stop = np.minimum(np.minimum(templates.end[rows], exit_day[patient]), high + 1)
+    owner, day = repeat_dates(rng, first, stop, cycle, low, jitter=5)
+    who = patient[owner]
+    events.add(who, codes.HAEMOGLOBIN, day, value=_values(rng, len(who), 108, 152, 0))
+    events.add(who, codes.ALT, day, value=_values(rng, len(who), 9, 62, 0))
+    events.add(who, codes.CREATININE, day, value=_values(rng, len(who), 55, 120, 0))
+
+
 def registers(
     rng: np.random.Generator,
     pop: Population,
@@ -749,6 +836,8 @@ def simulate_clinical(
     lapses = monitoring(rng, pop, templates, low, high, events)
     registers(rng, pop, templates, low, high, events)
     letters = discharges(rng, pop, templates, low, high, events)
+    diagnoses(rng, pop, templates, low, high, events)
+    monitoring_of_other_dmards(rng, pop, templates, low, high, events)
     hazards = [
         (int(p), letter, low)
         for letter, mask in hazards_at_start.items()

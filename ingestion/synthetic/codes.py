@@ -87,6 +87,7 @@ LD_REGISTER = Code("416075005", "On learning disability register")
 HEART_FAILURE = Code("84114007", "Heart failure")
 ASTHMA = Code("195967001", "Asthma")
 PEPTIC_ULCER = Code("13200003", "Peptic ulcer")
+ASTHMA_RESOLVED = Code("162660004", "Asthma resolved")
 
 # Roles as the clinical systems print them on a coded entry.
 CLINICAL_PHARMACIST = "Clinical Pharmacist"

@@ -13,11 +13,10 @@
       the month end is severe frailty;
     * potentially addictive medicines: issued on at least min_issue_occasions days in the
       window, or on a current repeat;
-    * at risk of medication harm: PINCER GI-bleed drug hazards in the 3-month window --
-      A (65+, oral NSAID, no gastroprotection), D (oral anticoagulant and oral NSAID),
-      E (oral anticoagulant and an antiplatelet, no gastroprotection), F (aspirin and another
-      antiplatelet, no gastroprotection); D to F for adults only. E and F ask for both drugs
-      in the window, not within 28 days of each other.
+    * at risk of medication harm: the IIF 2022/23 SMR-01A definition (domain.md 1.3), which
+      is the PINCER prescribing hazards A, B, C, D, E, F, G, I and K at the month end, as
+      int_pincer_hazards_flagged_to_patient_months computes them (OpenSAFELY's windows,
+      ages 18 to 120; E and F need the two drugs issued less than 28 days apart).
     Exclusions: on the end-of-life register; an SMR-declined code from 1 April of the month's
     financial year to the month end.
 #}
@@ -28,10 +27,7 @@ rules as (
     select
         {{ cohort_rule('polypharmacy', 'min_repeat_medicines') }} as min_repeat_medicines,
         {{ cohort_rule('severe_frailty', 'efi_score_above') }} as severe_efi_score_above,
-        {{ cohort_rule('addictive_medicines', 'min_issue_occasions') }} as min_addictive_issue_days,
-        {{ cohort_rule('medication_harm', 'min_age_nsaid_without_gastroprotection') }}
-            as min_age_nsaid_without_gastroprotection,
-        {{ cohort_rule('medication_harm', 'min_age') }} as min_age_medication_harm
+        {{ cohort_rule('addictive_medicines', 'min_issue_occasions') }} as min_addictive_issue_days
     from {{ ref('cohort_rules') }}
 
 ),
@@ -167,6 +163,20 @@ medicines as (
 
 ),
 
+pincer_hazards as (
+
+    select
+        practice_code,
+        patient_id,
+        month_start_date,
+        (
+            has_a_hazard or has_b_hazard or has_c_hazard or has_d_hazard or has_e_hazard
+            or has_f_hazard or has_g_hazard or has_i_hazard or has_k_hazard
+        ) as has_medication_harm_hazard
+    from {{ ref('int_pincer_hazards_flagged_to_patient_months') }}
+
+),
+
 flagged as (
 
     select
@@ -194,30 +204,7 @@ flagged as (
         coalesce(medicines.addictive_medicine_issue_days, 0) >= rules.min_addictive_issue_days
         or coalesce(medicines.is_on_addictive_medicine_repeat, false)
             as is_on_potentially_addictive_medicines,
-        coalesce(
-            (
-                registered.age_at_month_end >= rules.min_age_nsaid_without_gastroprotection
-                and medicines.has_oral_nsaid_issue
-                and not medicines.has_gastroprotection_issue
-            )
-            or (
-                registered.age_at_month_end >= rules.min_age_medication_harm
-                and (
-                    (medicines.has_oral_anticoagulant_issue and medicines.has_oral_nsaid_issue)
-                    or (
-                        medicines.has_oral_anticoagulant_issue
-                        and (medicines.has_aspirin_issue or medicines.has_other_antiplatelet_issue)
-                        and not medicines.has_gastroprotection_issue
-                    )
-                    or (
-                        medicines.has_aspirin_issue
-                        and medicines.has_other_antiplatelet_issue
-                        and not medicines.has_gastroprotection_issue
-                    )
-                )
-            ),
-            false
-        ) as is_at_risk_of_medication_harm,
+        coalesce(pincer_hazards.has_medication_harm_hazard, false) as is_at_risk_of_medication_harm,
 
         -- exclusions
         registered.is_end_of_life,
@@ -234,6 +221,11 @@ flagged as (
             registered.practice_code = codes_by_month.practice_code
             and registered.patient_id = codes_by_month.patient_id
             and registered.month_start_date = codes_by_month.month_start_date
+    left join pincer_hazards
+        on
+            registered.practice_code = pincer_hazards.practice_code
+            and registered.patient_id = pincer_hazards.patient_id
+            and registered.month_start_date = pincer_hazards.month_start_date
     left join latest_frailty_code
         on
             registered.practice_code = latest_frailty_code.practice_code
