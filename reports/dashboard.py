@@ -40,6 +40,7 @@ DASHBOARD_COLUMNS = ("KPI", "Value", "Target", "RAG", "Change", "12 months", "Pe
 DASHBOARD_WIDTHS = (31, 8, 7.5, 7, 8, 12, 7)
 BLOCK_WIDTH = len(DASHBOARD_COLUMNS) + 1  # one narrow spacer column between blocks
 HIDDEN_SHEET = "Trend data"
+DETAIL_CHARS_PER_LINE = 60  # data-quality detail column: wrapped, rows sized to fit
 
 
 @dataclass
@@ -651,32 +652,24 @@ def write_data_quality_sheet(
         formats.subtitle,
     )
     row = 3
-    put(sheet, row, 0, "Checks (failing first)", formats.section)
-    ordered = sorted(
-        checks, key=lambda c: (bool(c.get("passed")), c.get("asset", ""), c.get("check", ""))
-    )
+    put(sheet, row, 0, "Checks by layer", formats.section)
+    layers: dict[str, list[int]] = {}
+    for c in checks:
+        counts = layers.setdefault(str(c.get("asset", "")).split("/")[0], [0, 0])
+        counts[0 if c.get("passed") else 1] += 1
     row = write_table(
         sheet,
         row + 1,
-        ["Asset", "Check", "Result", "Severity", "Partition", "Evaluated at", "Detail"],
-        [
-            [
-                c.get("asset"),
-                c.get("check"),
-                "passed" if c.get("passed") else "failed",
-                c.get("severity"),
-                c.get("partition"),
-                c.get("evaluated_at"),
-                c.get("description"),
-            ]
-            for c in ordered
-        ],
+        ["Layer or source", "Passed", "Failed"],
+        [[layer, passed, failing] for layer, (passed, failing) in sorted(layers.items())],
         formats,
-        [None, None, None, None, None, formats.datetime, None],
+        [None, formats.integer, formats.integer],
     )
-    add_status_rules(sheet, f"C5:C{max(row, 5)}", formats)
-    if not checks:
-        put(sheet, row, 0, "No check results were passed in for this run.", formats.note)
+    row += 1
+    put(sheet, row, 0, "Failing checks", formats.section)
+    row = _write_checks(sheet, formats, row + 1, failed)
+    if not failed:
+        put(sheet, row, 0, "Every check passed." if checks else "No check results.", formats.note)
         row += 1
 
     row += 1
@@ -783,15 +776,54 @@ def write_data_quality_sheet(
     add_status_rules(sheet, f"C{row + 3}:C{max(end, row + 3)}", formats)
     if not missing:
         put(sheet, end, 0, "Every expected file arrived.", formats.note)
+        end += 1
+    end += 1
+    put(sheet, end, 0, "All checks (latest result of each)", formats.section)
+    _write_checks(sheet, formats, end + 1, checks)
     sheet.set_column(0, 0, 30)
-    sheet.set_column(1, 1, 44)
+    sheet.set_column(1, 1, 38)
     sheet.set_column(2, 5, 14)
-    sheet.set_column(6, 7, 40)
+    sheet.set_column(6, 6, 50)
+    sheet.set_column(7, 7, 14)
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
     return sheet
+
+
+def _write_checks(
+    sheet: Any, formats: Formats, first_row: int, checks: list[dict[str, Any]]
+) -> int:
+    """Failing checks first; the detail wraps so a long message cannot widen the page."""
+    ordered = sorted(
+        checks, key=lambda c: (bool(c.get("passed")), c.get("asset", ""), c.get("check", ""))
+    )
+    end = write_table(
+        sheet,
+        first_row,
+        ["Asset", "Check", "Result", "Severity", "Partition", "Evaluated at", "Detail"],
+        [
+            [
+                c.get("asset"),
+                c.get("check"),
+                "passed" if c.get("passed") else "failed",
+                c.get("severity"),
+                c.get("partition"),
+                c.get("evaluated_at"),
+                c.get("description"),
+            ]
+            for c in ordered
+        ],
+        formats,
+        [None, None, None, None, None, formats.datetime, formats.get(text_wrap=True)],
+    )
+    add_status_rules(sheet, f"C{first_row + 2}:C{max(end, first_row + 2)}", formats)
+    for offset, check in enumerate(ordered, start=1):
+        detail = str(check.get("description") or "")
+        if len(detail) > DETAIL_CHARS_PER_LINE:
+            sheet.set_row(first_row + offset, 12 * (-(-len(detail) // DETAIL_CHARS_PER_LINE)))
+    return end
 
 
 def write_definitions_sheet(

@@ -273,11 +273,16 @@ def _kpi_table(
             ("yes" if row.suppressed else "no", None),
         ]
         for col, (value, cell_format) in enumerate(values):
-            put(sheet, r, col, value, cell_format)
+            put(sheet, r, col, value, _suppressed_format(value, cell_format, formats))
     rag_col = 9 if with_org else 7
     letter = chr(ord("A") + rag_col)
     add_rag_rules(sheet, f"{letter}{first_row + 2}:{letter}{max(r, first_row + 1) + 1}", formats)
     return r + 1
+
+
+def _suppressed_format(value: Any, cell_format: Any, formats: Formats) -> Any:
+    """A '*' sits where a number would, so it is right-aligned like one."""
+    return formats.get(align="right") if value == SUPPRESSED else cell_format
 
 
 def _count_format(value: Shown, formats: Formats) -> Any:
@@ -572,6 +577,7 @@ def _plain_table(
 ) -> int:
     for col, header in enumerate(headers):
         put(sheet, first_row, col, header, formats.header)
+    sheet.set_row(first_row, 30)
     for r, values in enumerate(rows, start=first_row + 1):
         for col, value in enumerate(values):
             cell_format = None
@@ -579,7 +585,7 @@ def _plain_table(
                 cell_format = formats.decimal
             elif isinstance(value, int):
                 cell_format = formats.integer
-            put(sheet, r, col, value, cell_format)
+            put(sheet, r, col, value, _suppressed_format(value, cell_format, formats))
     if not rows:
         put(sheet, first_row + 1, 0, "Nothing recorded.", formats.note)
         return first_row + 2
@@ -682,7 +688,7 @@ def _supervision(
                 (rag_label(rag) if shown.value != SUPPRESSED else "withheld", None),
             ]
             for col, (value, cell_format) in enumerate(values):
-                put(sheet, r, col, value, cell_format)
+                put(sheet, r, col, value, _suppressed_format(value, cell_format, formats))
     add_rag_rules(sheet, f"H4:H{max(r + 1, 4)}", formats)
     r += 2
     put(sheet, r, 0, f"DES evidence items at {quarter_end:%B %Y}", formats.section)

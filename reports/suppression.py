@@ -123,4 +123,4 @@ def shown_text(shown: Shown, decimals: int = 1) -> str:
         return shown
     if float(shown).is_integer():
         return str(int(shown))
-    return f"{shown:.{decimals}f}"
+    return f"{shown:.{decimals}f}".rstrip("0").rstrip(".")
