@@ -17,4 +17,7 @@ financial_quarter_partitions = dg.TimeWindowPartitionsDefinition(
     cron_schedule="0 0 1 1,4,7,10 *",
     start=FIRST_FINANCIAL_QUARTER,
     fmt="%Y-%m-%d",
+    # The quarter in progress is a partition too: the return is drafted every month and is
+    # final once the quarter's last month is in.
+    end_offset=1,
 )

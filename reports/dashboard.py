@@ -617,6 +617,8 @@ def write_des_sheet(
         formats,
         [formats.text, formats.wrap, formats.text, formats.wrap, formats.wrap],
     )
+    for r in range(3, end):
+        sheet.set_row(r, 28)  # two wrapped lines of item name or evidence
     if not rows:
         put(sheet, end, 0, "No DES evidence items in the warehouse for this month.", formats.note)
     add_status_rules(sheet, f"C4:C{max(end, 4)}", formats)

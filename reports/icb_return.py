@@ -710,12 +710,12 @@ def _supervision(
         put(sheet, r + 1, col, header, formats.header)
     sheet.merge_range(r + 1, 3, r + 1, 7, "Evidence", formats.header)
     for i, item in enumerate(items, start=r + 2):
-        put(sheet, i, 0, item["item_number"], formats.integer)
-        put(sheet, i, 1, item["status"])
+        put(sheet, i, 0, item["item_number"], formats.get(num_format="0", valign="top"))
+        put(sheet, i, 1, item["status"], formats.get(valign="top"))
         put(sheet, i, 2, item["item_name"], formats.wrap)
         sheet.merge_range(i, 3, i, 7, "", formats.wrap)
         put(sheet, i, 3, item["evidence"], formats.wrap)
-        sheet.set_row(i, 42)
+        sheet.set_row(i, 30)
     if not items:
         put(sheet, r + 2, 0, "No DES evidence items in the warehouse for this month.", formats.note)
     add_status_rules(sheet, f"B{r + 3}:B{r + 3 + max(len(items), 1)}", formats)

@@ -42,3 +42,18 @@ def test_the_schedule_asks_for_the_quarter_holding_the_month():
     assert [
         quarter_partition_key(m) for m in ("2026-09-01", "2026-10-01", "2027-03-01", "2026-04-01")
     ] == ["2026-07-01", "2026-10-01", "2027-01-01", "2026-04-01"]
+
+
+def test_the_quarter_in_progress_has_a_partition_for_its_draft_return():
+    from dagster_project.defs.automation import report_requests
+    from dagster_project.partitions import financial_quarter_partitions
+
+    keys = financial_quarter_partitions.get_partition_keys(
+        current_time=dt.datetime(2026, 11, 10, 6, 0)
+    )
+    assert keys[-2:] == ["2026-07-01", "2026-10-01"]
+    requests = report_requests("2026-10-01", "run1")
+    assert [(r.job_name, r.partition_key) for r in requests] == [
+        ("monthly_reports", "2026-10-01"),
+        ("quarterly_return", "2026-10-01"),
+    ]
