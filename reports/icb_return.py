@@ -300,7 +300,7 @@ def _setup(sheet: Any, widths: dict[int, float]) -> None:
     sheet.fit_to_pages(1, 0)
 
 
-KPI_WIDTHS = {0: 11, 1: 30, 2: 6, 3: 40, 4: 12, 5: 11, 6: 12, 7: 10, 8: 10, 9: 9, 10: 11, 11: 10}
+KPI_WIDTHS = {0: 11, 1: 36, 2: 6, 3: 44, 4: 12, 5: 11, 6: 12, 7: 10, 8: 10, 9: 9, 10: 11, 11: 10}
 
 
 def _quarter_months(quarter_end: dt.date) -> list[dt.date]:
