@@ -9,13 +9,12 @@ read-only and the published copy is built from a read-only attach.
 """
 
 import datetime as dt
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.reports.check_records import latest_check_results
 from dagster_project.defs.transform.dbt_models import pcnmo_dbt_models
 from dagster_project.partitions import financial_quarter_partitions, monthly_partitions
 from ingestion import settings
@@ -76,34 +75,6 @@ def defined_check_keys() -> list[dg.AssetCheckKey]:
                 if isinstance(item, dg.AssetsDefinition):
                     keys |= set(item.check_keys)
     return sorted(keys, key=lambda k: (k.asset_key.path, k.name))
-
-
-def latest_check_results(
-    instance: dg.DagsterInstance, check_keys: Iterable[dg.AssetCheckKey]
-) -> list[dict[str, Any]]:
-    """The latest evaluation of every asset check, as plain records for the data-quality
-    sheet (the reports library never sees Dagster objects)."""
-    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(check_keys))
-    results = []
-    for key, record in latest.items():
-        event = record.event
-        evaluation = (
-            event.dagster_event.event_specific_data if event and event.dagster_event else None
-        )
-        if not isinstance(evaluation, dg.AssetCheckEvaluation):
-            continue  # planned or still running: no result to show yet
-        results.append(
-            {
-                "asset": key.asset_key.to_user_string(),
-                "check": key.name,
-                "passed": evaluation.passed,
-                "severity": evaluation.severity.value,
-                "partition": record.partition,
-                "evaluated_at": dt.datetime.fromtimestamp(record.create_timestamp),
-                "description": evaluation.description or "",
-            }
-        )
-    return sorted(results, key=lambda r: (r["asset"], r["check"]))
 
 
 def _file_table(files: list[Path]) -> dg.MetadataValue:
