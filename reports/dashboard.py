@@ -222,7 +222,7 @@ def write_dashboard_sheet(
                 formats,
             )
         for r in range(row + 2, row + 2 + band_rows):
-            sheet.set_row(r, 27)
+            sheet.set_row(r, 30)
         sheet.set_row(row, 18)
         row += band_rows + 3
 
