@@ -27,6 +27,10 @@ import duckdb
 PUBLISHED_SCHEMAS = ("marts", "seeds")
 PUBLISHED_TABLES = (("pipeline", "ingestion_log"),)
 SOURCE_ALIAS = "working_warehouse"
+# Analysts' tools often lag the pipeline's DuckDB: a file written by DuckDB 2.0 in its own
+# storage format cannot be opened by DuckDB 1.x, so the published copy is written in the
+# 1.5 storage format (stack.md, pitfall 11), which DuckDB 1.5 and later all read.
+READER_COMPATIBILITY = {"storage_compatibility_version": "v1.5.0"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ def publish_warehouse(source: Path, target: Path) -> list[PublishedTable]:
     temporary = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp{target.suffix}")
     published: list[PublishedTable] = []
     try:
-        with duckdb.connect(str(temporary)) as conn:
+        with duckdb.connect(str(temporary), config=READER_COMPATIBILITY) as conn:
             conn.execute(f"attach {_quote_literal(str(source))} as {SOURCE_ALIAS} (read_only)")
             tables = conn.execute(
                 """

@@ -66,7 +66,12 @@ def test_the_published_copy_has_the_marts_seeds_and_their_descriptions(warehouse
             "where table_name = 'fct_kpi_values' and column_name = 'value'"
         ).fetchall() == [("The KPI value in its unit.",)]
         rows = conn.execute("select count(*) from marts.fct_kpi_values").fetchall()[0][0]
+        # Written in the 1.5 storage format, so analysts on DuckDB 1.5+ can open it.
+        tags = conn.execute(
+            "select tags from duckdb_databases() where database_name = current_database()"
+        ).fetchall()[0][0]
     assert rows == len(fw.kpi_rows())
+    assert tags["storage_version"].startswith("v1.5.0")
     assert [p.name for p in published.parent.iterdir()] == ["pcnmo.duckdb"]
 
 
