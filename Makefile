@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine with Python 3.11-3.13:
 #   make demo   create .venv, generate a synthetic PCN, run the whole monthly pipeline
 #   make test   lint and run the test suite
+#   make render the latest dashboard workbook and ICB return as PDF and PNG pages
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
 VENV := .venv
@@ -19,7 +20,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: install demo run status test lint format ui bench clean
+.PHONY: install demo run status test lint format ui bench render clean
 
 install: $(VENV)/.installed
 
@@ -40,7 +41,10 @@ demo: install
 	@echo "  inbox (the synthetic extracts)  $(PCNMO_DATA_DIR)/inbox/<YYYY-MM>/"
 	@echo "  warehouse (DuckDB)              $(PCNMO_DATA_DIR)/warehouse/pcnmo.duckdb"
 	@echo "  quarantined rows                $(PCNMO_DATA_DIR)/quarantine/<YYYY-MM>/"
-	@echo "Next: 'make ui' for lineage and checks, or query the warehouse (see README)."
+	@echo "  published copy (for analysts)   $(PCNMO_DATA_DIR)/published/pcnmo.duckdb"
+	@echo "  reports                         $(PCNMO_DATA_DIR)/outputs/<PCN>/<YYYY-MM or YYYY-YY-Qn>/"
+	@echo "Next: 'make ui' for lineage and checks, 'make render' to see the reports as PDF/PNG,"
+	@echo "or query the published copy (see README)."
 
 run: install
 	$(BIN)/pcnmo run $(if $(MONTH),--month $(MONTH))
@@ -65,6 +69,13 @@ ui: install
 
 bench: install
 	$(BIN)/pcnmo bench
+
+# LibreOffice (headless) prints the workbooks to PDF, poppler's pdftoppm turns pages into PNGs.
+render: install
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { \
+		echo "make render needs LibreOffice Calc and poppler-utils, which are not installed."; \
+		echo "On Debian/Ubuntu: sudo apt-get install -y libreoffice-calc poppler-utils"; exit 1; }
+	$(BIN)/python -m reports.render
 
 clean:
 	rm -rf $(PCNMO_DATA_DIR) dbt_pcnmo/target dbt_pcnmo/logs .pytest_cache

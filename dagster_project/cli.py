@@ -2,7 +2,8 @@
 
     pcnmo init-key                 create the local pseudonymisation key (once)
     pcnmo generate [flags]         write a synthetic ICB's extracts into the inbox
-    pcnmo run [--month YYYY-MM]    ingest month(s) and rebuild the warehouse through Dagster
+    pcnmo run [--month YYYY-MM]    ingest month(s), rebuild the warehouse, publish it and write
+                                   the last month's reports, through Dagster
     pcnmo status                   what the warehouse holds, what was quarantined or missing
     pcnmo docs                     regenerate docs/extracts.md from the extract contracts
     pcnmo bench [--tiers ...]      time the PCN, ICB and national-EPD tiers against a bare scan
@@ -86,7 +87,49 @@ def run_pipeline(months: list[str]) -> bool:
         instance=instance, run_config=quiet, raise_on_error=False
     )
     ok &= _report("build warehouse", build_result, started)
+    if not build_result.success:
+        return ok
+    # The reports of the last month, as the reports_after_build sensor requests them.
+    from dagster_project.defs.automation import quarter_partition_key
+
+    month_key = f"{max(months)}-01"
+    for job_name, partition_key in (
+        ("monthly_reports", month_key),
+        ("quarterly_return", quarter_partition_key(month_key)),
+    ):
+        started = time.perf_counter()
+        result = definitions.resolve_job_def(job_name).execute_in_process(
+            instance=instance, run_config=quiet, raise_on_error=False, partition_key=partition_key
+        )
+        ok &= _report(f"{job_name} {partition_key[:7]}", result, started)
     return ok
+
+
+def print_outputs(paths: settings.Paths, month: str) -> None:
+    """Where the month's reports and the published copy are, for the first PCN reported."""
+    import datetime as dt
+
+    import duckdb
+
+    from reports import paths as report_paths
+
+    if not paths.published_warehouse.exists():
+        return
+    with duckdb.connect(str(paths.published_warehouse), read_only=True) as conn:
+        pcns = conn.execute(
+            "select pcn_code from marts.dim_pcns where has_clinical_extracts order by 1"
+        ).fetchall()
+    day = dt.date.fromisoformat(f"{month}-01")
+    print(f"Published warehouse (analysts, read-only): {paths.published_warehouse}")
+    for (pcn_code,) in pcns[:1]:
+        xlsx, csv = report_paths.icb_return_paths(paths.outputs, pcn_code, day)
+        print(f"Dashboard workbook  {report_paths.dashboard_path(paths.outputs, pcn_code, day)}")
+        print(f"ICB return          {xlsx}")
+        print(f"                    {csv}")
+        extract = report_paths.activity_extract_path(paths.outputs, pcn_code, day)
+        print(f"Activity extract    {extract}")
+    if len(pcns) > 1:
+        print(f"(and {len(pcns) - 1} more PCNs under {paths.outputs})")
 
 
 def _report(label: str, result, started: float) -> bool:
@@ -197,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_dbt_manifest()
     ok = run_pipeline(months)
     print_status(paths)
+    print_outputs(paths, max(months))
     return 0 if ok else 1
 
 

@@ -1,4 +1,5 @@
-"""The reporting month: every raw asset and check is partitioned by it."""
+"""The reporting month (every raw asset and check is partitioned by it) and the financial
+quarter (the ICB return)."""
 
 import dagster as dg
 
@@ -7,3 +8,16 @@ import dagster as dg
 FIRST_MONTH = "2014-01-01"
 
 monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH)
+
+# NHS financial quarters (April-June, July-September, October-December, January-March); a
+# key is the quarter's first day. The first key is the financial quarter holding FIRST_MONTH.
+FIRST_FINANCIAL_QUARTER = "2014-01-01"
+
+financial_quarter_partitions = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 1 1,4,7,10 *",
+    start=FIRST_FINANCIAL_QUARTER,
+    fmt="%Y-%m-%d",
+    # The quarter in progress is a partition too: the return is drafted every month and is
+    # final once the quarter's last month is in.
+    end_offset=1,
+)

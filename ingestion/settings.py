@@ -15,6 +15,7 @@ DATA_DIR_ENV = "PCNMO_DATA_DIR"
 DUCKDB_PATH_ENV = "PCNMO_DUCKDB_PATH"
 KEY_ENV = "PCNMO_PSEUDONYMISATION_KEY"
 SUB_ICB_SCOPE_ENV = "PCNMO_SUB_ICB_CODES"
+PUBLISHED_DUCKDB_PATH_ENV = "PCNMO_PUBLISHED_DUCKDB_PATH"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Paths:
     warehouse: Path
     quarantine: Path
     published: Path
+    # The analysts' copy of the marts, swapped in atomically after each successful build.
+    published_warehouse: Path
     outputs: Path
     key_file: Path
 
@@ -40,12 +43,14 @@ def _path_from_env(name: str, default: Path) -> Path:
 def paths() -> Paths:
     """Resolve every path now, so a test that changes the environment sees the change."""
     data_dir = _path_from_env(DATA_DIR_ENV, Path("data").resolve())
+    published = _path_from_env("PCNMO_PUBLISHED_DIR", data_dir / "published")
     return Paths(
         data_dir=data_dir,
         inbox=_path_from_env("PCNMO_INBOX_DIR", data_dir / "inbox"),
         warehouse=_path_from_env(DUCKDB_PATH_ENV, data_dir / "warehouse" / "pcnmo.duckdb"),
         quarantine=_path_from_env("PCNMO_QUARANTINE_DIR", data_dir / "quarantine"),
-        published=_path_from_env("PCNMO_PUBLISHED_DIR", data_dir / "published"),
+        published=published,
+        published_warehouse=_path_from_env(PUBLISHED_DUCKDB_PATH_ENV, published / "pcnmo.duckdb"),
         outputs=_path_from_env("PCNMO_OUTPUTS_DIR", data_dir / "outputs"),
         key_file=_path_from_env("PCNMO_KEY_FILE", data_dir / "secrets" / "pseudonymisation.key"),
     )

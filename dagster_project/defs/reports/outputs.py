@@ -1,0 +1,185 @@
+"""Report assets: thin wrappers around `reports` (dashboard workbook, SNOMED activity extract,
+ICB quarterly return) and the published warehouse copy.
+
+Each output asset depends on the dbt marts it reads, so lineage runs from a workbook back to
+the raw extracts. Marts another branch has not built yet are left out of the deps until they
+exist in the dbt manifest (a dep on a missing key would show as an unbuildable external asset).
+Every asset opens the warehouse, so all run in the `duckdb` pool: the report assets read it
+read-only and the published copy is built from a read-only attach.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dagster_project.defs.reports.check_records import latest_check_results
+from dagster_project.defs.transform.dbt_models import pcnmo_dbt_models
+from dagster_project.partitions import financial_quarter_partitions, monthly_partitions
+from ingestion import settings
+from reports import paths as report_paths
+from reports import warehouse as wh
+from reports.activity_extract import build_activity_extract
+from reports.dashboard import build_dashboard
+from reports.icb_return import build_icb_return
+from reports.publish import publish_warehouse
+
+DBT_KEYS = set(pcnmo_dbt_models.keys)
+
+
+def dbt_keys(*names: str) -> list[dg.AssetKey]:
+    """Keys of the named dbt marts and seeds (`schema/name`) that the dbt project defines."""
+    wanted = [dg.AssetKey(name.split("/")) for name in names]
+    return [key for key in wanted if key in DBT_KEYS]
+
+
+DASHBOARD_DEPS = dbt_keys(
+    "marts/fct_kpi_values",
+    "marts/dim_periods",
+    "marts/dim_pcns",
+    "marts/dim_practices",
+    "marts/fct_smr_trajectory",
+    "marts/fct_des_evidence_items",
+    "seeds/kpi_definitions",
+)
+EXTRACT_DEPS = dbt_keys("marts/fct_coded_activity_monthly", "marts/dim_pcns")
+RETURN_DEPS = dbt_keys(
+    "marts/fct_kpi_values",
+    "marts/dim_periods",
+    "marts/dim_pcns",
+    "marts/dim_practices",
+    "marts/fct_des_evidence_items",
+    "marts/fct_safety_alerts",
+    "marts/fct_significant_event_themes",
+    "marts/fct_pincer_hazards_monthly",
+    "marts/fct_prescribing_cost",
+    "seeds/kpi_definitions",
+)
+PUBLISHED_DEPS = sorted(
+    (key for key in DBT_KEYS if key.path[0] in {"marts", "seeds"}), key=lambda k: k.path
+)
+
+
+def defined_check_keys() -> list[dg.AssetCheckKey]:
+    """Every asset check the project defines: dbt tests on models and seeds, and the Python
+    checks of defs/ingestion and defs/transform. (An asset's context only knows the repository
+    under a code server, not in `execute_in_process`, so the modules are read directly.)"""
+    from dagster_project.defs.ingestion import checks as ingestion_checks
+    from dagster_project.defs.transform import checks as transform_checks
+
+    keys = set(pcnmo_dbt_models.check_keys)
+    for module in (ingestion_checks, transform_checks):
+        for value in vars(module).values():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dg.AssetsDefinition):
+                    keys |= set(item.check_keys)
+    return sorted(keys, key=lambda k: (k.asset_key.path, k.name))
+
+
+def _file_table(files: list[Path]) -> dg.MetadataValue:
+    lines = ["| file | bytes |", "|---|---|"]
+    lines += [f"| {f} | {f.stat().st_size:,} |" for f in files]
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+@dg.asset(
+    key=["reports", "dashboard_workbook"],
+    group_name="reports",
+    partitions_def=monthly_partitions,
+    deps=DASHBOARD_DEPS,
+    pool="duckdb",
+    kinds={"excel"},
+)
+def reports_dashboard_workbook(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """The monthly dashboard workbook of every PCN with clinical extracts (one xlsx per PCN per
+    month: one-page dashboard, family trends, practices, SMR trajectory, DES evidence, data
+    quality, definitions)."""
+    month = dt.date.fromisoformat(context.partition_key)
+    checks = latest_check_results(context.instance, defined_check_keys())
+    outputs = settings.paths().outputs
+    files = []
+    with wh.connect_read_only(duckdb.database) as conn:
+        for pcn_code in wh.report_pcns(conn):
+            path = report_paths.dashboard_path(outputs, pcn_code, month)
+            files.append(build_dashboard(conn, pcn_code, month, path, checks=checks))
+    return dg.MaterializeResult(
+        metadata={
+            "files": _file_table(files),
+            "pcns": len(files),
+            "checks_reported": len(checks),
+            "checks_failing": sum(not c["passed"] for c in checks),
+        }
+    )
+
+
+@dg.asset(
+    key=["reports", "snomed_activity_extract"],
+    group_name="reports",
+    partitions_def=monthly_partitions,
+    deps=EXTRACT_DEPS,
+    pool="duckdb",
+    kinds={"csv"},
+)
+def reports_snomed_activity_extract(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """The monthly SNOMED-coded activity extract of every PCN with clinical extracts: per
+    practice x activity x SNOMED concept, events and patients, small numbers suppressed."""
+    month = dt.date.fromisoformat(context.partition_key)
+    outputs = settings.paths().outputs
+    files = []
+    with wh.connect_read_only(duckdb.database) as conn:
+        for pcn_code in wh.report_pcns(conn):
+            path = report_paths.activity_extract_path(outputs, pcn_code, month)
+            files.append(build_activity_extract(conn, pcn_code, month, path))
+    return dg.MaterializeResult(metadata={"files": _file_table(files), "pcns": len(files)})
+
+
+@dg.asset(
+    key=["reports", "icb_quarterly_return"],
+    group_name="reports",
+    partitions_def=financial_quarter_partitions,
+    deps=RETURN_DEPS,
+    pool="duckdb",
+    kinds={"excel", "csv"},
+)
+def reports_icb_quarterly_return(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """The quarterly ICB return of every PCN with clinical extracts, per financial quarter: an
+    xlsx for people and a long CSV for machines, small numbers suppressed."""
+    quarter_start = dt.date.fromisoformat(context.partition_key)
+    _, quarter_end, label = wh.financial_quarter(quarter_start)
+    outputs = settings.paths().outputs
+    files: list[Path] = []
+    with wh.connect_read_only(duckdb.database) as conn:
+        for pcn_code in wh.report_pcns(conn):
+            xlsx_path, csv_path = report_paths.icb_return_paths(outputs, pcn_code, quarter_start)
+            files += build_icb_return(conn, pcn_code, quarter_end, xlsx_path, csv_path)
+    return dg.MaterializeResult(metadata={"files": _file_table(files), "quarter": label})
+
+
+@dg.asset(
+    key=["reports", "published_warehouse"],
+    group_name="reports",
+    deps=PUBLISHED_DEPS,
+    pool="duckdb",
+    kinds={"duckdb"},
+)
+def reports_published_warehouse(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """The analysts' read-only copy of the marts and seeds (with their descriptions), rebuilt
+    in a new DuckDB file and swapped in atomically at data_dir/published/pcnmo.duckdb."""
+    target = settings.paths().published_warehouse
+    tables = publish_warehouse(Path(duckdb.database), target)
+    lines = ["| table | rows |", "|---|---|"]
+    lines += [f"| {t.schema}.{t.table} | {t.rows:,} |" for t in tables]
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(target)),
+            "tables": dg.MetadataValue.md("\n".join(lines)),
+            "bytes": target.stat().st_size,
+        }
+    )

@@ -1,0 +1,168 @@
+"""Reading the marts for the reports: plain queries returning plain Python records.
+
+Every report reads only the marts, the seeds the marts need (kpi_definitions) and the pipeline
+log (ingestion_log, quarantine counts); nothing here reads a patient-level table. Callers pass
+a DuckDB connection; `connect_read_only` opens one that cannot write.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+FAMILIES = {
+    "clinical_activity": "Clinical activity",
+    "prescribing_safety": "Prescribing safety",
+    "cost": "Cost",
+    "des_assurance": "DES assurance",
+}
+
+# Where a KPI is reported monthly and cumulatively, the dashboard shows the month; a KPI
+# reported only cumulatively (CA01 year to date, PS08 annual audit) shows its year to date.
+HEADLINE_PERIOD_TYPES = ("month", "financial_year_to_date")
+QUARTER_PERIOD_TYPES = ("quarter", "financial_year_to_date")
+
+
+def connect_read_only(database: Path | str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(database), read_only=True)
+
+
+def records(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
+) -> list[dict[str, Any]]:
+    """Rows as dicts. (`fetchall`, never `fetchone`: see stack notes on DuckDB 2.0.)"""
+    cursor = conn.execute(sql, list(params or []))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    rows = conn.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    views = conn.execute(
+        "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+        [schema, table],
+    ).fetchall()
+    return rows[0][0] + views[0][0] > 0
+
+
+def month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def add_months(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def financial_quarter(month: dt.date) -> tuple[dt.date, dt.date, str]:
+    """(first month, last month end, label) of the NHS financial quarter containing `month`."""
+    offset = (month.month - 4) % 3
+    start = add_months(month.replace(day=1), -offset)
+    end = month_end(add_months(start, 2))
+    year = start.year if start.month >= 4 else start.year - 1
+    number = (start.month - 4) % 12 // 3 + 1
+    return start, end, f"{year}/{str(year + 1)[2:]} Q{number}"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    pcn_code: str
+    pcn_name: str
+    icb_name: str
+    practices: list[tuple[str, str]]  # (code, name), current members in dim_practices
+
+
+def organisation(conn: duckdb.DuckDBPyConnection, pcn_code: str) -> Organisation:
+    pcn = records(conn, "select * from marts.dim_pcns where pcn_code = ?", [pcn_code])
+    practices = records(
+        conn,
+        """
+        select practice_code, practice_name from marts.dim_practices
+        where pcn_code = ? and is_gp_practice
+        order by practice_code
+        """,
+        [pcn_code],
+    )
+    return Organisation(
+        pcn_code=pcn_code,
+        pcn_name=pcn[0]["pcn_name"] if pcn else pcn_code,
+        icb_name=(pcn[0].get("icb_name") or "") if pcn else "",
+        practices=[(p["practice_code"], p["practice_name"] or "") for p in practices],
+    )
+
+
+def report_pcns(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """PCNs the reports are produced for: those whose practices deliver clinical extracts."""
+    rows = conn.execute(
+        "select pcn_code from marts.dim_pcns where has_clinical_extracts order by pcn_code"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def latest_month(conn: duckdb.DuckDBPyConnection) -> dt.date | None:
+    rows = conn.execute(
+        "select max(period_start) from marts.dim_periods where period_type = 'month'"
+    ).fetchall()
+    return rows[0][0]
+
+
+def kpi_definitions(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return records(conn, "select * from seeds.kpi_definitions order by kpi_id")
+
+
+def kpi_values(
+    conn: duckdb.DuckDBPyConnection,
+    org_codes: Sequence[str],
+    period_types: Sequence[str],
+    first_end: dt.date,
+    last_end: dt.date,
+) -> list[dict[str, Any]]:
+    """KPI rows of the organisations for periods of the given types ending in the range."""
+    return records(
+        conn,
+        """
+        select
+            kpi_values.*,
+            periods.period_type,
+            periods.period_start,
+            periods.period_end
+        from marts.fct_kpi_values as kpi_values
+        inner join marts.dim_periods as periods
+            on kpi_values.period_id = periods.period_id
+        where
+            kpi_values.org_code in (select unnest(?::varchar[]))
+            and periods.period_type in (select unnest(?::varchar[]))
+            and periods.period_end between ? and ?
+        """,
+        [list(org_codes), list(period_types), first_end, last_end],
+    )
+
+
+def index_kpi_values(
+    rows: list[dict[str, Any]],
+) -> dict[tuple[str, str, str, dt.date], dict[str, Any]]:
+    """(org_code, kpi_id, period_type, period_end) -> row."""
+    return {(r["org_code"], r["kpi_id"], r["period_type"], r["period_end"]): r for r in rows}
+
+
+def headline_period_type(
+    index: dict[tuple[str, str, str, dt.date], dict[str, Any]],
+    org_code: str,
+    kpi_id: str,
+    period_end: dt.date,
+    preference: Sequence[str] = HEADLINE_PERIOD_TYPES,
+) -> str:
+    """The first period type of `preference` the KPI has a row for at `period_end`."""
+    for period_type in preference:
+        if (org_code, kpi_id, period_type, period_end) in index:
+            return period_type
+    return preference[0]
