@@ -838,11 +838,23 @@ def simulate_clinical(
     letters = discharges(rng, pop, templates, low, high, events)
     diagnoses(rng, pop, templates, low, high, events)
     monitoring_of_other_dmards(rng, pop, templates, low, high, events)
+    # The drug-combination hazards a quarterly PINCER search would find: those present at the
+    # start, then new ones at the start of each later quarter (templates start and end all
+    # through the period). The action log works through them.
     hazards = [
         (int(p), letter, low)
         for letter, mask in hazards_at_start.items()
         for p in np.flatnonzero(mask & pop.registered(months[0].first_day))
     ]
+    for month in months[1:]:
+        if month.start.month not in (1, 4, 7, 10):
+            continue
+        day = int(month.first_day.astype(np.int64))
+        hazards += [
+            (int(p), letter, day)
+            for letter, mask in static_hazards(templates, pop, day).items()
+            for p in np.flatnonzero(mask & pop.registered(month.first_day))
+        ]
     return ClinicalRecord(
         pop=pop,
         templates=templates,

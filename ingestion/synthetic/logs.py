@@ -20,6 +20,9 @@ from ingestion.synthetic.config import GenerationSummary, Month
 from ingestion.synthetic.organisations import Pcn, Practice
 from ingestion.synthetic.writer import write_log
 
+# Share of the hazards a quarterly PINCER search finds that the pharmacy team logs and works
+# through (of those, four in five are completed): a PCN running PINCER actively.
+PINCER_ACTIONED_SHARE = 0.85
 XLSX_LOGS = ("safety_alerts", "supervision_log", "workforce", "switch_programmes")
 WINDOW_DAYS = {
     "NatPSA": None,
@@ -367,7 +370,7 @@ class PcnLogs:
         pop = self.record.pop
         seen: set[tuple[int, str]] = set()
         for patient, indicator, since in self.record.hazards:
-            if (patient, indicator) in seen or self.rng.random() > 0.4:
+            if (patient, indicator) in seen or self.rng.random() > PINCER_ACTIONED_SHARE:
                 continue
             since_day = date.fromordinal(date(1970, 1, 1).toordinal() + since)
             search = next(
