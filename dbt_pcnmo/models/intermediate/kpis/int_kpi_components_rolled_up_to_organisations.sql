@@ -17,6 +17,7 @@
 #}
 {%- set practice_component_models = [
     'int_smr_kpis_aggregated_to_practice_periods',
+    'int_clinical_activity_kpis_aggregated_to_practice_periods',
 ] %}
 {%- set pcn_component_models = [
     'int_workforce_kpis_aggregated_to_pcn_periods',
