@@ -319,6 +319,20 @@ def test_build_of_clinical_activity_models_and_their_tests_is_green(built):
     invocation, _ = built
     assert invocation.returncode == 0, invocation.output
     assert not failed_nodes(invocation), invocation.output
+    # The build ran the dbt unit tests of the new models (every rule's edge cases) too.
+    unit_tests = {
+        r["unique_id"].split(".")[-1]
+        for r in invocation.artifact("run_results.json")["results"]
+        if r["unique_id"].startswith("unit_test.")
+    }
+    for model in (
+        "int_discharges_joined_to_medicines_reconciliations",
+        "int_repeat_template_ends_attributed_to_smrs",
+        "int_smrs_joined_to_deprescribing_actions",
+        "int_clinical_activity_kpis_aggregated_to_practice_periods",
+        "fct_coded_activity_monthly",
+    ):
+        assert any(name.startswith(f"test_{model}_") for name in unit_tests), model
 
 
 @pytest.mark.parametrize(("kpi_id", "expected"), [("CA04", CA04), ("CA05", CA05)])
