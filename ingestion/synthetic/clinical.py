@@ -8,6 +8,8 @@ issued again, monitoring tests follow the drug, reconciliations follow the disch
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -58,6 +60,30 @@ STOP_REASONS = (
 )
 ROUTINE_STOP_REASONS = ("Changed to alternative", "No longer required", "Side effects")
 PROVIDERS = ("R9Y", "R9Z", "R9W")  # synthetic trust codes
+DOSE_REDUCED = "Dose reduced"
+# Warfarin strengths are combined to make an INR-guided dose, so a lower-strength template is
+# not a dose reduction: it is left out of the step-downs below.
+NOT_STEPPED_DOWN = frozenset({"0208020V0"})
+_STRENGTH = re.compile(r"(\d+(?:\.\d+)?)mg")
+
+
+def lower_strengths() -> np.ndarray:
+    """For each drug, the next lower strength of the same product (same chemical substance,
+    same name but for the strength) in the formulary, or -1: what a dose reduction at an SMR
+    replaces the template with."""
+    lower = np.full(len(DRUGS), -1, dtype=np.int64)
+    strengths: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    for i, drug in enumerate(DRUGS):
+        found = _STRENGTH.search(drug.name)
+        if found is None or not drug.vmp or drug.chemical_code in NOT_STEPPED_DOWN:
+            continue
+        form = drug.chemical_code, _STRENGTH.sub("", drug.name, count=1)
+        strengths.setdefault(form, []).append((float(found.group(1)), i))
+    for options in strengths.values():
+        options.sort()
+        for (_, weaker), (_, stronger) in itertools.pairwise(options):
+            lower[stronger] = weaker
+    return lower
 
 
 def age_group(age: np.ndarray) -> np.ndarray:
@@ -407,6 +433,8 @@ def simulate_smrs(
 
     # Deprescribing: about one repeat template ended per SMR, on the day or within a fortnight.
     stopped_patient, stopped_day, stopped_role = [], [], []
+    weaker = lower_strengths()
+    reductions: list[tuple[int, int]] = []
     for who, when, by in zip(patient, day, role, strict=True):
         rows = np.arange(bounds[who], bounds[who + 1])
         rows = rows[(templates.start[rows] <= when) & (when < templates.end[rows])]
@@ -418,6 +446,12 @@ def simulate_smrs(
         end_day = when + np.where(rng.random(stops) < 0.65, 0, rng.integers(1, 15, stops))
         templates.end[ended] = end_day
         templates.reason[ended] = _choose(rng, STOP_REASONS, (0.45, 0.25, 0.12, 0.1, 0.08), stops)
+        # A dose reduction replaces the template with the next lower strength from the same
+        # day; where the formulary has none, the medicine is stopped instead.
+        reduced = templates.reason[ended] == DOSE_REDUCED
+        step_down = reduced & (weaker[templates.drug[ended]] >= 0)
+        templates.reason[ended[reduced & ~step_down]] = STOP_REASONS[0]
+        reductions.extend(zip(ended[step_down], end_day[step_down], strict=True))
         recorded = rng.random(stops) < 0.3
         stopped_patient.append(np.full(recorded.sum(), who))
         stopped_day.append(end_day[recorded])
@@ -429,7 +463,33 @@ def simulate_smrs(
             np.concatenate(stopped_day),
             np.concatenate(stopped_role),
         )
+    _add_step_downs(templates, reductions, weaker)
     return counts
+
+
+def _add_step_downs(
+    templates: Templates, reductions: list[tuple[int, int]], weaker: np.ndarray
+) -> None:
+    """New templates for the lower strengths, kept in (patient, drug) order: later steps find a
+    patient's templates by binary search on the patient column."""
+    if not reductions:
+        return
+    old = np.array([row for row, _ in reductions], dtype=np.int64)
+    start = np.array([day for _, day in reductions], dtype=np.int64)
+    added = Templates(
+        patient=templates.patient[old],
+        drug=weaker[templates.drug[old]],
+        start=start,
+        end=np.full(len(old), NO_END, dtype=np.int64),
+        reason=np.full(len(old), "", dtype=object),
+        cycle=templates.cycle[old],
+        repeat_dispensing=templates.repeat_dispensing[old],
+    )
+    names = ("patient", "drug", "start", "end", "reason", "cycle", "repeat_dispensing")
+    merged = {n: np.concatenate([getattr(templates, n), getattr(added, n)]) for n in names}
+    order = np.lexsort((merged["drug"], merged["patient"]))
+    for name in names:
+        setattr(templates, name, merged[name][order])
 
 
 def build_issues(

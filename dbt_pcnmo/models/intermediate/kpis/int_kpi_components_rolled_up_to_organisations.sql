@@ -21,6 +21,7 @@
     'int_safety_kpis_aggregated_to_practice_periods',
     'int_cost_kpis_aggregated_to_practice_periods',
     'int_pincer_kpis_aggregated_to_practice_periods',
+    'int_clinical_activity_kpis_aggregated_to_practice_periods',
 ] %}
 {%- set pcn_component_models = [
     'int_workforce_kpis_aggregated_to_pcn_periods',
