@@ -2,8 +2,7 @@
 ICB quarterly return) and the published warehouse copy.
 
 Each output asset depends on the dbt marts it reads, so lineage runs from a workbook back to
-the raw extracts. Marts another branch has not built yet are left out of the deps until they
-exist in the dbt manifest (a dep on a missing key would show as an unbuildable external asset).
+the raw extracts.
 Every asset opens the warehouse, so all run in the `duckdb` pool: the report assets read it
 read-only and the published copy is built from a read-only attach.
 """
@@ -29,9 +28,13 @@ DBT_KEYS = set(pcnmo_dbt_models.keys)
 
 
 def dbt_keys(*names: str) -> list[dg.AssetKey]:
-    """Keys of the named dbt marts and seeds (`schema/name`) that the dbt project defines."""
+    """Keys of the named dbt marts and seeds (`schema/name`). A name the dbt project does not
+    define fails loading, so renaming a mart cannot silently cut an output's lineage."""
     wanted = [dg.AssetKey(name.split("/")) for name in names]
-    return [key for key in wanted if key in DBT_KEYS]
+    missing = [key.to_user_string() for key in wanted if key not in DBT_KEYS]
+    if missing:
+        raise ValueError(f"report inputs the dbt project does not define: {missing}")
+    return wanted
 
 
 DASHBOARD_DEPS = dbt_keys(
