@@ -300,7 +300,7 @@ def _setup(sheet: Any, widths: dict[int, float]) -> None:
     sheet.fit_to_pages(1, 0)
 
 
-KPI_WIDTHS = {0: 11, 1: 36, 2: 6, 3: 44, 4: 12, 5: 11, 6: 12, 7: 10, 8: 10, 9: 9, 10: 11, 11: 10}
+KPI_WIDTHS = {0: 11, 1: 36, 2: 6, 3: 70, 4: 12, 5: 11, 6: 12, 7: 10, 8: 10, 9: 9, 10: 11, 11: 10}
 
 
 def _quarter_months(quarter_end: dt.date) -> list[dt.date]:
@@ -380,8 +380,8 @@ def build_icb_return(
             )
         put(sheet, 8, 0, "PCN KPIs", formats.section)
         _kpi_table(sheet, formats, 9, [r for r in rows if r.org_type == "pcn"], with_org=False)
-        _setup(sheet, {0: 14, 1: 40, 2: 12, 3: 11, 4: 12, 5: 10, 6: 10, 7: 9, 8: 11, 9: 10})
-        sheet.set_column(1, 1, 42)
+        # The longest KPI name ("... with moderate or worse harm per 10,000 patients") in full.
+        _setup(sheet, {0: 14, 1: 70, 2: 12, 3: 11, 4: 12, 5: 10, 6: 10, 7: 9, 8: 11, 9: 10})
 
         sheet = workbook.add_worksheet("Cohort delivery")
         put(sheet, 0, 0, "SMR delivery by DES priority cohort and overall", formats.title)

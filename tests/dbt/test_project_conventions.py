@@ -16,7 +16,8 @@ from ingestion.contracts import CONTRACTS
 # layer (first folder under models/) -> (name prefixes, allowed materialisations)
 LAYERS: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "staging": (("stg_",), {"view"}),
-    "intermediate": (("int_",), {"ephemeral", "view"}),
+    # Tables only where dbt_project.yml names a measured reason (patient-month models).
+    "intermediate": (("int_",), {"ephemeral", "view", "table"}),
     "marts": (("dim_", "fct_"), {"table", "incremental"}),
     "reports": (("rpt_",), {"table", "view"}),
 }
