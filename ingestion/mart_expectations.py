@@ -1,7 +1,9 @@
-"""Great Expectations suite for the KPI mart (marts.fct_kpi_values).
+"""Great Expectations suites for the marts the outputs read.
 
-dbt's own tests already guard the grain, nulls and accepted values column by column. This suite
-checks what only holds across columns, on the values the dashboards show:
+dbt's own tests already guard the grain, nulls and accepted values column by column. These
+suites check what only holds across columns or rows, on the values the dashboards show.
+
+The KPI mart (marts.fct_kpi_values):
 
 - a proportion (a percent of patients, staff, alerts or events) lies between 0 and 100, and
   its numerator never exceeds its denominator (blocking);
@@ -12,15 +14,30 @@ checks what only holds across columns, on the values the dashboards show:
 - every KPI that has rows has one for every organisation and period of its grid (warning).
 
 The last is a pandas computation, reported in the same shape as the GX expectations.
+
+The prescribing cost mart (marts.fct_prescribing_cost): cost, ASTRO-PU and the saving at the
+peer median are never negative, the peer percentile lies in 0..100, and a cost per ASTRO-PU
+above COST_PER_ASTRO_PU_PLAUSIBLE_MAX pounds a month is flagged (warning: real practices sit
+around 2 to 5, so a figure far above that usually means a list size or EPD month is missing).
+
+The safety alert mart (marts.fct_safety_alerts): an alert is never closed before it was
+received, its deadline is never before receipt, and an alert late or open past its window is
+past it by at least a day.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 
 from ingestion.expectations import ExpectationOutcome, SuiteOutcome, gx, run_suite
 
 TABLE = "marts.fct_kpi_values"
+COST_TABLE = "marts.fct_prescribing_cost"
+ALERTS_TABLE = "marts.fct_safety_alerts"
+COST_PER_ASTRO_PU_PLAUSIBLE_MAX = 20.0
 PERCENT = "percent"
 RAG_VALUES = ("green", "amber", "red", "no_rag", "no_data")
 NO_DATA = "no data"
@@ -131,3 +148,87 @@ def validate_kpi_values(frame: pd.DataFrame) -> SuiteOutcome:
     """Run the KPI mart's suite; `frame` may carry dim_periods.period_type for the grid check."""
     outcome = run_suite(TABLE, frame, kpi_value_expectations())
     return SuiteOutcome(outcome.table, outcome.rows, (*outcome.outcomes, grid_gaps(frame)))
+
+
+def cost_expectations() -> list[gx.expectations.Expectation]:
+    blocking = {"blocking": True}
+    never_negative = [
+        gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=0, meta=blocking)
+        for column in ("actual_cost", "astro_pu_cost", "saving_at_peer_median_pounds")
+    ]
+    return [
+        *never_negative,
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="peer_percentile", min_value=0, max_value=100, meta=blocking
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="cost_per_astro_pu",
+            min_value=0,
+            max_value=COST_PER_ASTRO_PU_PLAUSIBLE_MAX,
+            meta={"blocking": False, "scope": "plausible cost per ASTRO-PU"},
+        ),
+    ]
+
+
+def alert_expectations() -> list[gx.expectations.Expectation]:
+    blocking = {"blocking": True}
+    return [
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="closed_date",
+            column_B="received_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=blocking,
+        ),
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="deadline_date",
+            column_B="received_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=blocking,
+        ),
+        gx.expectations.ExpectColumnValuesToBeBetween(
+            column="days_past_window",
+            min_value=1,
+            row_condition='status in ["closed_late", "open_past_window"]',
+            condition_parser="pandas",
+            meta={"blocking": True, "scope": "late or overdue alerts"},
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class MartSuite:
+    """A mart, the query that feeds its suite and how to validate the result."""
+
+    table: str
+    description: str
+    query: str
+    validate: Callable[[pd.DataFrame], SuiteOutcome]
+
+
+MART_SUITES = (
+    MartSuite(
+        TABLE,
+        "Great Expectations suite on the KPI values: ranges, RAG, no-data and gaps.",
+        f"""
+        select kpi_values.*, periods.period_type
+        from {TABLE} as kpi_values
+        left join marts.dim_periods as periods
+            on kpi_values.period_id = periods.period_id
+        """,
+        validate_kpi_values,
+    ),
+    MartSuite(
+        COST_TABLE,
+        "Great Expectations suite on prescribing cost: signs, percentile range, plausibility.",
+        f"select * from {COST_TABLE}",
+        lambda frame: run_suite(COST_TABLE, frame, cost_expectations()),
+    ),
+    MartSuite(
+        ALERTS_TABLE,
+        "Great Expectations suite on safety alerts: dates in order, late means past the window.",
+        f"select * from {ALERTS_TABLE}",
+        lambda frame: run_suite(ALERTS_TABLE, frame, alert_expectations()),
+    ),
+)

@@ -1,6 +1,8 @@
+from datetime import date
+
 import pandas as pd
 
-from ingestion.mart_expectations import validate_kpi_values
+from ingestion.mart_expectations import ALERTS_TABLE, COST_TABLE, MART_SUITES, validate_kpi_values
 
 
 def _row(**overrides) -> dict:
@@ -110,3 +112,79 @@ def test_a_gap_in_the_org_period_grid_warns_without_blocking():
     assert gap.expectation == "expect_complete_org_period_grid_per_kpi"
     assert gap.unexpected_count == 1
     assert gap.examples == ("DA01/pcn/month: 3 of 4",)
+
+
+def _suite(table: str):
+    return next(suite for suite in MART_SUITES if suite.table == table)
+
+
+def _cost_row(**overrides) -> dict:
+    row = {
+        "org_type": "pcn",
+        "org_code": "U00001",
+        "period_id": "month_2026-09-30",
+        "actual_cost": 150_000.0,
+        "astro_pu_cost": 50_000.0,
+        "cost_per_astro_pu": 3.0,
+        "icb_code": "QXX",
+        "peer_median_cost_per_astro_pu": 2.8,
+        "peer_percentile": 75.0,
+        "saving_at_peer_median_pounds": 10_000.0,
+    }
+    return row | overrides
+
+
+def test_a_plausible_cost_row_passes_and_an_implausible_cost_only_warns():
+    validate = _suite(COST_TABLE).validate
+    clean = validate(pd.DataFrame([_cost_row()]))
+    assert not clean.blocking_failures and not clean.warnings
+    # A practice whose list size went missing: cost over a sliver of ASTRO-PU.
+    odd = validate(pd.DataFrame([_cost_row(astro_pu_cost=500.0, cost_per_astro_pu=300.0)]))
+    assert not odd.blocking_failures
+    assert _failed(odd, blocking=False) == {
+        "expect_column_values_to_be_between:cost_per_astro_pu (plausible cost per ASTRO-PU)"
+    }
+
+
+def test_a_negative_saving_or_a_percentile_over_100_blocks():
+    outcome = _suite(COST_TABLE).validate(
+        pd.DataFrame([_cost_row(saving_at_peer_median_pounds=-1.0, peer_percentile=100.5)])
+    )
+    assert _failed(outcome, blocking=True) == {
+        "expect_column_values_to_be_between:saving_at_peer_median_pounds",
+        "expect_column_values_to_be_between:peer_percentile",
+    }
+
+
+def _alert_row(**overrides) -> dict:
+    row = {
+        "pcn_code": "U00001",
+        "practice_code": "A00001",
+        "alert_reference": "NatPSA/2026/001",
+        "alert_class": "MHRA Class 2",
+        "received_date": date(2026, 9, 1),
+        "deadline_date": date(2026, 9, 3),
+        "closed_date": date(2026, 9, 3),
+        "triage_outcome": "applicable",
+        "status": "closed_in_window",
+        "days_to_close": 2,
+        "days_past_window": None,
+    }
+    return row | overrides
+
+
+def test_alerts_closed_before_receipt_or_late_by_zero_days_block():
+    validate = _suite(ALERTS_TABLE).validate
+    assert not validate(pd.DataFrame([_alert_row()])).blocking_failures
+    outcome = validate(
+        pd.DataFrame(
+            [
+                _alert_row(closed_date=date(2026, 8, 31)),
+                _alert_row(status="closed_late", days_past_window=0),
+            ]
+        )
+    )
+    assert _failed(outcome, blocking=True) == {
+        "expect_column_pair_values_a_to_be_greater_than_b:closed_date, received_date",
+        "expect_column_values_to_be_between:days_past_window (late or overdue alerts)",
+    }

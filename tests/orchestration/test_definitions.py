@@ -119,8 +119,9 @@ def test_the_warehouse_build_follows_every_successful_ingestion(definitions):
     assert not [k for k in selected if k.path[0] in raw_sources], "raw tables load per month"
 
 
-def test_the_kpi_mart_expectations_run_with_the_warehouse_build(definitions):
-    check = dg.AssetCheckKey(dg.AssetKey(["marts", "fct_kpi_values"]), "great_expectations_suite")
+@pytest.mark.parametrize("mart", ["fct_kpi_values", "fct_prescribing_cost", "fct_safety_alerts"])
+def test_the_mart_expectations_run_with_the_warehouse_build(definitions, mart):
+    check = dg.AssetCheckKey(dg.AssetKey(["marts", mart]), "great_expectations_suite")
     build = definitions.resolve_job_def("build_warehouse").asset_layer.asset_graph
     ingest = definitions.resolve_job_def("ingest_month").asset_layer.asset_graph
     assert check in build.asset_check_keys
