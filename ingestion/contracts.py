@@ -109,6 +109,10 @@ class Column:
     position: int | None = None  # 1-based column number, for files published without a header
     date_formats: tuple[str, ...] = ()  # overrides the dialect's formats for this column
     future_ok: bool = False  # dates may fall after the reporting month (planned end dates)
+    # The date must not fall before the reporting month, unless the named date column of the
+    # same row falls within it: a medication issue from an earlier month is accepted only as
+    # the re-delivery that shows its repeat template ended this month.
+    in_month_unless: str | None = None
 
     def __post_init__(self) -> None:
         # A yes/no column accepts the usual spellings; only a code column lists its own.
@@ -371,7 +375,12 @@ MEDICATION_ISSUES = TableContract(
     source="clinical",
     name="medication_issues",
     description="One row per medication issue (acute or repeat) in the reporting month, with "
-    "the state of its repeat template.",
+    "the state of its repeat template; plus, for every repeat template ended (stopped or "
+    "changed) during the reporting month whose latest issue is dated in an earlier month, that "
+    "latest issue again, carrying the template's end date and stop reason (otherwise a stop "
+    "in a month without an issue of the medicine is never seen). Such a re-delivered row is "
+    "the only one whose issue date may fall before the reporting month; the pipeline keeps "
+    "one row per issue, the newest delivery.",
     delivered_by="Practice (EMIS Web or SystmOne search), monthly",
     dialects=_clinical_dialects("medication_issues"),
     key=(),
@@ -400,8 +409,10 @@ MEDICATION_ISSUES = TableContract(
         Column(
             "issue_date",
             Kind.DATE,
-            "Date the item was issued.",
+            "Date the item was issued (in an earlier month on the re-delivered latest issue of "
+            "a template ended this month).",
             headers={"emis": "Issue Date", "systmone": "Date issued"},
+            in_month_unless="template_end_date",
         ),
         Column(
             "issue_type",

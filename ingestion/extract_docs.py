@@ -75,7 +75,9 @@ file loads into that month, and re-running the month replaces what was loaded be
 - For every file, rows in = rows loaded + rows quarantined (+ rows outside the configured
   organisations, for national files), recorded in `pipeline.ingestion_log`.
 - Dates in clinical and local files may not fall after the end of the reporting month unless
-  the column says so (planned end dates, deadlines).
+  the column says so (planned end dates, deadlines). A column may also say it must fall in the
+  reporting month: a medication issue's `issue_date` may be earlier only on the row that
+  re-delivers the latest issue of a repeat template ended during the month.
 """
 
 
@@ -95,6 +97,11 @@ def _format_help(table: TableContract, column: Column) -> str:
             parts.append("; ".join(f"{label}: {fmt}" for label, fmt in by_dialect.items()))
         if column.future_ok:
             parts.append("may be in the future")
+        if column.in_month_unless:
+            parts.append(
+                f"in the reporting month, or earlier only when `{column.in_month_unless}` "
+                "falls in the reporting month"
+            )
     if column.kind is Kind.CODE and column.accepted:
         parts.append("accepted: " + ", ".join(f"`{a}`" for a in column.accepted))
     if column.minimum is not None or column.maximum is not None:

@@ -555,7 +555,13 @@ class _ColumnSql:
         return self.typed.replace(f"({self.value})", self.value_ref)
 
 
-def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: bool) -> _ColumnSql:
+def _column_sql(
+    column: Column,
+    layout: _Layout,
+    month: dt.date,
+    check_future: bool,
+    table: TableContract | None = None,
+) -> _ColumnSql:
     dialect = layout.dialect
     if column.from_file_name:
         source = _sql_text(layout.file_values[column.name])
@@ -616,6 +622,28 @@ def _column_sql(column: Column, layout: _Layout, month: dt.date, check_future: b
                 (
                     f"{typed} > date '{end.isoformat()}'",
                     says(f" is after the end of the reporting month ({end})"),
+                )
+            )
+        if kind is Kind.DATE and column.in_month_unless:
+            # Earlier dates only on a row whose other date falls in the month (a repeat
+            # template ended this month, shown on its latest issue from an earlier month).
+            start, end = month.isoformat(), month_end(month).isoformat()
+            other = column.in_month_unless
+            other_label = other
+            if table is not None:
+                other_label = table.column(other).header(dialect.name) or other
+            early = f"{typed} < date '{start}'"
+            if other in layout.positions:
+                early += (
+                    f" and not coalesce(t_{other} between date '{start}' and date '{end}', false)"
+                )
+            checks.append(
+                (
+                    early,
+                    says(
+                        f" is before the reporting month {month:%Y-%m} and {other_label} "
+                        "is not in that month"
+                    ),
                 )
             )
     elif kind in (Kind.INTEGER, Kind.DECIMAL, Kind.MONEY):
@@ -1005,7 +1033,9 @@ def _load_file(
 ) -> FileResult:
     opened, layout = staged.opened, staged.layout
     columns = [
-        _column_sql(c, layout, month, check_future=table.source in ("clinical", "local"))
+        _column_sql(
+            c, layout, month, check_future=table.source in ("clinical", "local"), table=table
+        )
         for c in table.columns
     ]
     _check(conn, table, columns, staged.stage)

@@ -532,6 +532,20 @@ def build_issues(
     return {k: v[order] for k, v in issues.items()}
 
 
+def latest_template_issues(issues: dict[str, np.ndarray], n_templates: int) -> np.ndarray:
+    """Row of each repeat template's latest issue in `issues` (-1 for a template never issued).
+
+    The monthly search re-delivers that row when the template is ended in a month without an
+    issue of it, so the end date and stop reason reach the warehouse.
+    """
+    latest = np.full(n_templates, -1, dtype=np.int64)
+    rows = np.flatnonzero(issues["template"] >= 0)
+    # Issues are in day order: assigning in that order leaves each template's last issue.
+    rows = rows[np.argsort(issues["day"][rows], kind="stable")]
+    latest[issues["template"][rows]] = rows
+    return latest
+
+
 def _values(rng: np.random.Generator, n: int, low: float, high: float, decimals: int) -> np.ndarray:
     return spell(f"%.{decimals}f", rng.uniform(low, high, n))
 

@@ -18,7 +18,7 @@ from ingestion.contracts import (
     PATIENTS,
     TableContract,
 )
-from ingestion.synthetic.clinical import NO_END, ClinicalRecord
+from ingestion.synthetic.clinical import NO_END, ClinicalRecord, as_days, latest_template_issues
 from ingestion.synthetic.config import GenerationSummary, Month
 from ingestion.synthetic.formulary import DRUGS
 from ingestion.synthetic.organisations import Practice
@@ -82,6 +82,8 @@ class ClinicalWriter:
         self.drug_vmp = np.array([d.vmp for d in DRUGS], dtype=object)
         self.drug_bnf = np.array([d.bnf_code for d in DRUGS], dtype=object)
         self.drug_name = np.array([d.name for d in DRUGS], dtype=object)
+        self.latest_issue = latest_template_issues(record.issues, len(record.templates.patient))
+        self.exit_day = as_days(record.pop.exit, np.datetime64(NO_END, "D"))
 
     def _write(
         self,
@@ -172,6 +174,7 @@ class ClinicalWriter:
         )
         rows = np.arange(lo, hi)
         rows = rows[self.record.pop.practice[issues["patient"][rows]] == practice.index]
+        rows = np.r_[rows, self._ended_template_issues(practice, month)]
         drug = issues["drug"][rows]
         template = issues["template"][rows]
         repeat = template >= 0
@@ -201,6 +204,22 @@ class ClinicalWriter:
                 ),
             }
         self._write(MEDICATION_ISSUES, practice, month, data, defects)
+
+    def _ended_template_issues(self, practice: Practice, month: Month) -> np.ndarray:
+        """The search's second part: for each repeat template ended during the month (the
+        patient still registered), its latest issue when that is dated in an earlier month.
+        Templates with an issue in the month already show their end on that issue."""
+        templates = self.record.templates
+        first, last = month.first_day.astype(np.int64), month.last_day.astype(np.int64)
+        ended = np.flatnonzero(
+            (templates.end >= first)
+            & (templates.end <= last)
+            & (self.record.pop.practice[templates.patient] == practice.index)
+            & (self.exit_day[templates.patient] > templates.end)
+        )
+        latest = self.latest_issue[ended]
+        latest = latest[latest >= 0]
+        return np.sort(latest[self.record.issues["day"][latest] < first])
 
     def discharges(self, practice: Practice, month: Month) -> None:
         letters = self.record.discharges

@@ -22,6 +22,7 @@ from ingestion.contracts import (
     EPCN_MEMBERS,
     EPCN_PCNS,
     EPD,
+    MEDICATION_ISSUES,
     PATIENTS,
     SIGNIFICANT_EVENTS,
 )
@@ -203,6 +204,110 @@ def test_a_date_after_the_reporting_month_is_quarantined(conn, inbox, month_dir)
     [bad] = quarantine_rows(conn, PATIENTS)
     assert bad["row_number"] == 2
     assert "after the end of the reporting month (2026-09-30)" in bad["reason"]
+
+
+def _issue(nhs_number: str, issue_date: str, end: str = "", **changes: str) -> dict[str, str]:
+    row = {
+        "nhs_number": nhs_number,
+        "dmd_code": "318353009",
+        "bnf_code": "0204000R0AAAJAJ",
+        "drug_name": "Propranolol 40mg tablets",
+        "issue_date": issue_date,
+        "issue_type": "Repeat",
+        "quantity": "56",
+        "template_start_date": "03/05/2020",
+        "template_end_date": end,
+        "stop_reason": "Stopped at medication review" if end else "",
+    }
+    row.update(changes)
+    return row
+
+
+def test_an_earlier_issue_loads_only_as_the_redelivery_of_a_template_ended_in_the_month(
+    conn, inbox, month_dir
+):
+    # Reporting month September 2026. Rows 2-3 are in the month; rows 4-6 re-deliver an
+    # August issue of a template ended in September (on its first and last day); rows 7-9
+    # are earlier issues whose template did not end in September (still active, ended in
+    # August, a planned end in October).
+    emis = "EMIS_A12345_medication_issues_202609.csv"
+    write_extract(
+        month_dir / emis,
+        MEDICATION_ISSUES,
+        "emis",
+        [
+            _issue(NUMBERS[0], "01/09/2026"),
+            _issue(NUMBERS[0], "30/09/2026", "30/09/2026", issue_type="Acute"),
+            _issue(NUMBERS[1], "31/08/2026", "01/09/2026"),
+            _issue(NUMBERS[2], "14/07/2026", "30/09/2026"),
+            _issue(NUMBERS[3], "02/01/2025", "15/09/2026"),
+            _issue(NUMBERS[4], "31/08/2026"),
+            _issue(NUMBERS[5], "14/08/2026", "31/08/2026"),
+            _issue(NUMBERS[6], "14/08/2026", "01/10/2026"),
+        ],
+    )
+    # SystmOne spells the same rule in its own dates and headers.
+    s1 = "S1_B23456_medication_issues_202609.csv"
+    write_extract(
+        month_dir / s1,
+        MEDICATION_ISSUES,
+        "systmone",
+        [
+            _issue(
+                NUMBERS[7],
+                "14-Aug-2026",
+                "12-Sep-2026",
+                issue_type="R",
+                template_start_date="03-May-2020",
+            ),
+            _issue(NUMBERS[8], "14-Aug-2026", issue_type="R", template_start_date="03-May-2020"),
+        ],
+    )
+
+    result = _load(conn, MEDICATION_ISSUES, inbox)
+
+    loaded = [(r["_source_file"], r["_source_row"]) for r in raw_rows(conn, MEDICATION_ISSUES)]
+    assert loaded == [(emis, 2), (emis, 3), (emis, 4), (emis, 5), (emis, 6), (s1, 2)]
+    redelivered = raw_rows(conn, MEDICATION_ISSUES)[3]
+    assert redelivered["issue_date"] == dt.date(2026, 7, 14)
+    assert redelivered["template_end_date"] == dt.date(2026, 9, 30)
+    assert redelivered["stop_reason"] == "Stopped at medication review"
+    bad = quarantine_rows(conn, MEDICATION_ISSUES)
+    assert [(b["file_name"], b["row_number"]) for b in bad] == [
+        (emis, 7),
+        (emis, 8),
+        (emis, 9),
+        (s1, 3),
+    ]
+    assert bad[0]["column_names"] == "Issue Date"
+    assert bad[0]["reason"] == (
+        "Issue Date '31/08/2026' is before the reporting month 2026-09 and Course End Date "
+        "is not in that month"
+    )
+    assert bad[3]["reason"] == (
+        "Date issued '14-Aug-2026' is before the reporting month 2026-09 and Repeat template "
+        "end is not in that month"
+    )
+    assert (result.rows_loaded, result.rows_quarantined) == (6, 4)
+    assert_log_adds_up(conn)
+
+
+def test_an_earlier_issue_is_quarantined_when_the_file_has_no_template_end_column(
+    conn, inbox, month_dir
+):
+    emis = "EMIS_A12345_medication_issues_202609.csv"
+    write_extract(
+        month_dir / emis,
+        MEDICATION_ISSUES,
+        "emis",
+        [_issue(NUMBERS[0], "10/09/2026"), _issue(NUMBERS[1], "14/08/2026")],
+        omit=("template_end_date", "stop_reason"),
+    )
+
+    _load(conn, MEDICATION_ISSUES, inbox)
+
+    assert [r["_source_row"] for r in raw_rows(conn, MEDICATION_ISSUES)] == [2]
+    assert [b["row_number"] for b in quarantine_rows(conn, MEDICATION_ISSUES)] == [3]
 
 
 def _every_text_value(conn: duckdb.DuckDBPyConnection) -> list[str]:

@@ -205,6 +205,70 @@ def _defects(path: Path) -> Counter[str]:
     return found
 
 
+def _issues_by_month(inbox: Path) -> dict[tuple[str, str], list[dict[str, object]]]:
+    """(month folder, dialect) -> the medication-issue rows, dates parsed."""
+    found: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for path in sorted(inbox.rglob("*_medication_issues_*.csv")):
+        table, dialect = _clinical_table(path)
+        fmt = table.dialect(dialect).date_formats[0]
+        header, *rows = _rows(path)
+        names = [table_col(table, dialect, h) for h in header]
+        for row in rows:
+            record: dict[str, object] = dict(zip(names, row, strict=True))
+            for column in ("issue_date", "template_start_date", "template_end_date"):
+                text = str(record[column])
+                try:
+                    record[column] = datetime.strptime(text, fmt).date() if text else None
+                except ValueError:  # the injected impossible date
+                    record[column] = None
+            record["nhs_number"] = normalise(str(record["nhs_number"]))
+            record["practice"] = path.name.split("_")[1]
+            found.setdefault((path.parent.name, dialect), []).append(record)
+    return found
+
+
+def test_templates_ended_in_a_month_show_their_end_in_that_months_file(tiny) -> None:
+    inbox, _ = tiny
+    by_month = _issues_by_month(inbox)
+    redelivered: Counter[str] = Counter()
+    for (month, dialect), rows in sorted(by_month.items()):
+        start = date.fromisoformat(f"{month}-01")
+        for row in rows:
+            if row["issue_date"] is None or row["issue_date"] >= start:
+                continue
+            # Only the re-delivery of a template ended this month may be dated earlier, and it
+            # is the issue an earlier month's file delivered (same patient, drug and day).
+            end = row["template_end_date"]
+            assert end is not None and (end.year, end.month) == (start.year, start.month), row
+            assert row["stop_reason"]
+            key = (row["practice"], row["nhs_number"], row["dmd_code"], row["issue_date"])
+            assert key in {
+                (r["practice"], r["nhs_number"], r["dmd_code"], r["issue_date"])
+                for (m, _), earlier in by_month.items()
+                if m < month
+                for r in earlier
+            }
+            redelivered[dialect] += 1
+    assert set(redelivered) == {"emis", "systmone"}
+    # Every template end any file shows is shown in the file of the month it ended.
+    ends: dict[tuple[object, ...], object] = {}
+    shown_in_month: set[tuple[object, ...]] = set()
+    for (month, _), rows in by_month.items():
+        for row in rows:
+            if row["template_end_date"] is None:
+                continue
+            template = (
+                row["practice"],
+                row["nhs_number"],
+                row["dmd_code"],
+                row["template_start_date"],
+            )
+            ends[template] = row["template_end_date"]
+            if row["template_end_date"].strftime("%Y-%m") == month:
+                shown_in_month.add(template)
+    assert ends and set(ends) == shown_in_month
+
+
 def test_injected_bad_rows_are_exactly_those_reported(tiny) -> None:
     inbox, summary = tiny
     found = {}

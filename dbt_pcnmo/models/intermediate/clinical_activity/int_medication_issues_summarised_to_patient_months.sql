@@ -22,8 +22,7 @@ rules as (
 
     select
         {{ cohort_rule('polypharmacy', 'lookback_months') }} as polypharmacy_lookback_months,
-        {{ cohort_rule('addictive_medicines', 'lookback_months') }} as addictive_lookback_months,
-        {{ cohort_rule('medication_harm', 'lookback_months') }} as harm_lookback_months
+        {{ cohort_rule('addictive_medicines', 'lookback_months') }} as addictive_lookback_months
     from {{ ref('cohort_rules') }}
 
 ),
@@ -32,10 +31,7 @@ windows as (
 
     select
         cast(polypharmacy_lookback_months as integer) as polypharmacy_lookback_months,
-        cast(addictive_lookback_months as integer) as addictive_lookback_months,
-        cast(harm_lookback_months as integer) as harm_lookback_months,
-        cast(greatest(addictive_lookback_months, harm_lookback_months) as integer)
-            as drug_group_lookback_months
+        cast(addictive_lookback_months as integer) as addictive_lookback_months
     from rules
 
 ),
@@ -163,25 +159,20 @@ current_repeats as (
 
 ),
 
--- addictive medicines and medication harm: issues of the drug groups, month by month
+-- addictive medicines: issues of that drug group, month by month
 
 drug_groups as (
 
-    select
-        drug_group,
-        bnf_prefix,
-        purpose
+    select bnf_prefix
     from {{ ref('bnf_drug_groups') }}
+    where purpose = 'addictive_medicines'
 
 ),
 
 {# Classify the few distinct BNF codes once, then join on equality (a prefix join per issue is slow). #}
 bnf_codes_grouped as (
 
-    select
-        bnf_codes.bnf_code,
-        drug_groups.drug_group,
-        drug_groups.purpose
+    select distinct bnf_codes.bnf_code
     from (select distinct bnf_code from issues) as bnf_codes
     inner join drug_groups
         on bnf_codes.bnf_code like {{ dbt.concat(['drug_groups.bnf_prefix', "'%'"]) }}
@@ -197,9 +188,7 @@ grouped_issues as (
         issues.issue_month,
         issues.is_repeat,
         issues.template_start_date,
-        issues.template_end_date,
-        bnf_codes_grouped.drug_group,
-        bnf_codes_grouped.purpose
+        issues.template_end_date
     from issues
     inner join bnf_codes_grouped
         on issues.bnf_code = bnf_codes_grouped.bnf_code
@@ -213,20 +202,12 @@ grouped_issues_in_window as (
         patient_months.patient_id,
         patient_months.month_start_date,
         grouped_issues.issue_date,
-        grouped_issues.drug_group,
-        grouped_issues.purpose,
         grouped_issues.is_repeat
         and grouped_issues.template_start_date <= patient_months.month_end_date
         and (
             grouped_issues.template_end_date is null
             or grouped_issues.template_end_date > patient_months.month_end_date
-        ) as is_on_active_template,
-        grouped_issues.issue_month >= {{ dbt.dateadd(
-            'month', '1 - windows.addictive_lookback_months', 'patient_months.month_start_date'
-        ) }} as is_in_addictive_window,
-        grouped_issues.issue_month >= {{ dbt.dateadd(
-            'month', '1 - windows.harm_lookback_months', 'patient_months.month_start_date'
-        ) }} as is_in_harm_window
+        ) as is_on_active_template
     from patient_months
     cross join windows
     inner join grouped_issues
@@ -235,7 +216,7 @@ grouped_issues_in_window as (
             and patient_months.patient_id = grouped_issues.patient_id
             and grouped_issues.issue_date <= patient_months.month_end_date
             and grouped_issues.issue_month >= {{ dbt.dateadd(
-                'month', '1 - windows.drug_group_lookback_months', 'patient_months.month_start_date'
+                'month', '1 - windows.addictive_lookback_months', 'patient_months.month_start_date'
             ) }}
 
 ),
@@ -246,24 +227,8 @@ drug_groups_summarised as (
         practice_code,
         patient_id,
         month_start_date,
-        count(distinct case
-            when is_in_addictive_window and purpose = 'addictive_medicines' then issue_date
-        end) as addictive_medicine_issue_days,
-        max(case
-            when is_in_addictive_window and purpose = 'addictive_medicines' and is_on_active_template
-                then 1
-            else 0
-        end) = 1 as is_on_addictive_medicine_repeat,
-        max(case when is_in_harm_window and drug_group = 'oral_nsaid' then 1 else 0 end) = 1
-            as has_oral_nsaid_issue,
-        max(case when is_in_harm_window and drug_group = 'gastroprotection' then 1 else 0 end) = 1
-            as has_gastroprotection_issue,
-        max(case when is_in_harm_window and drug_group = 'oral_anticoagulant' then 1 else 0 end) = 1
-            as has_oral_anticoagulant_issue,
-        max(case when is_in_harm_window and drug_group = 'aspirin' then 1 else 0 end) = 1
-            as has_aspirin_issue,
-        max(case when is_in_harm_window and drug_group = 'other_antiplatelet' then 1 else 0 end) = 1
-            as has_other_antiplatelet_issue
+        count(distinct issue_date) as addictive_medicine_issue_days,
+        max(case when is_on_active_template then 1 else 0 end) = 1 as is_on_addictive_medicine_repeat
     from grouped_issues_in_window
     group by practice_code, patient_id, month_start_date
 
@@ -283,15 +248,7 @@ final as (
         coalesce(drug_groups_summarised.addictive_medicine_issue_days, 0)
             as addictive_medicine_issue_days,
         coalesce(drug_groups_summarised.is_on_addictive_medicine_repeat, false)
-            as is_on_addictive_medicine_repeat,
-        coalesce(drug_groups_summarised.has_oral_nsaid_issue, false) as has_oral_nsaid_issue,
-        coalesce(drug_groups_summarised.has_gastroprotection_issue, false)
-            as has_gastroprotection_issue,
-        coalesce(drug_groups_summarised.has_oral_anticoagulant_issue, false)
-            as has_oral_anticoagulant_issue,
-        coalesce(drug_groups_summarised.has_aspirin_issue, false) as has_aspirin_issue,
-        coalesce(drug_groups_summarised.has_other_antiplatelet_issue, false)
-            as has_other_antiplatelet_issue
+            as is_on_addictive_medicine_repeat
     from patient_months
     left join current_repeats
         on

@@ -22,10 +22,11 @@
       stop: the extract carries no therapeutic-class link between the two templates.
     * The stop_reason text is kept for reading, not used: it is free text typed in the
       clinical system, with no national code set.
-    * The extract spec (one row per issue in the reporting month) only shows a template's
-      end on an issue of the month it ended, or a later re-delivery of an earlier issue:
-      stops of templates with no issue in the month of the stop stay invisible here. Coded
-      deprescribing events (int_smrs_joined_to_deprescribing_actions) recover some of them.
+    * The extract shows a template's end on its issues of the month it ended, and the
+      monthly search also re-delivers the latest issue of every template ended in the month
+      without an issue that month (docs/extracts.md). Staging keeps one row per issue (the
+      newest delivery), so the re-delivery adds the end date, not an issue. A template never
+      issued in the extracts' span has no row and its stop stays invisible here.
 #}
 with
 
