@@ -4,7 +4,11 @@
     otherwise the mart says no_data.
 
     * Item 2, scope of practice for every ARRS role: DA02 for the month.
-    * Item 4, alert closure log within timeframes: PS01 for the month.
+    * Item 4, alert closure log within timeframes: PS01 for the month, and no alert of any
+      class (fct_safety_alerts, not 'not applicable') still open past its window at the month
+      end: one that is makes the item not met whatever PS01 says, because PS01 counts alerts
+      by the month they were received and an alert overdue since an earlier month would
+      otherwise drop out of sight.
       For both, a KPI row with data but a zero denominator (no ARRS staff in post, no
       applicable alert due) is met: nothing was missing or late.
     * Item 6, quarterly ICB return: the latest complete quarter (dim_periods.is_complete)
@@ -88,6 +92,30 @@ pcn_kpis as (
 
 ),
 
+{# Item 4: alerts open past their window at each month end, whatever month they came in. #}
+
+overdue_alerts as (
+
+    select
+        alerts.pcn_code,
+        months.period_id,
+        count(*) as overdue_alert_count,
+        string_agg(
+            alerts.alert_reference || ' at ' || alerts.practice_code
+            || ' (due ' || cast(alerts.deadline_date as varchar) || ')',
+            '; ' order by alerts.deadline_date, alerts.alert_reference, alerts.practice_code
+        ) as overdue_alerts
+    from {{ ref('fct_safety_alerts') }} as alerts
+    inner join months
+        on
+            alerts.received_date <= months.period_end
+            and alerts.deadline_date < months.period_end
+            and (alerts.closed_date is null or alerts.closed_date > months.period_end)
+    where alerts.status != 'not_applicable'
+    group by alerts.pcn_code, months.period_id
+
+),
+
 {# Items 2 and 4: one monthly percentage KPI each. #}
 
 monthly_kpi_items as (
@@ -118,19 +146,28 @@ monthly_kpi_items as (
 monthly_items as (
 
     select
-        pcn_code,
-        period_id,
-        item_number,
+        monthly_kpi_items.pcn_code,
+        monthly_kpi_items.period_id,
+        monthly_kpi_items.item_number,
         case
+            when monthly_kpi_items.item_number = 4 and overdue_alerts.overdue_alert_count > 0
+                then 'not_met'
             when denominator = 0 then 'met'
             when value >= met_min_percent then 'met'
             when value >= partly_met_min_percent then 'partly_met'
             else 'not_met'
         end as status,
         case
-            when item_number = 2 and denominator = 0
+            when monthly_kpi_items.item_number = 4 and overdue_alerts.overdue_alert_count > 0
+                then cast(overdue_alerts.overdue_alert_count as varchar)
+                    || ' alert(s) open past their window at ' || cast(period_end as varchar)
+                    || ': ' || overdue_alerts.overdue_alerts || '. '
+            else ''
+        end
+        || case
+            when monthly_kpi_items.item_number = 2 and denominator = 0
                 then 'No ARRS staff in post at ' || cast(period_end as varchar) || ' (DA02).'
-            when item_number = 2
+            when monthly_kpi_items.item_number = 2
                 then cast(cast(numerator as bigint) as varchar) || ' of '
                     || cast(cast(denominator as bigint) as varchar)
                     || ' ARRS staff in post at ' || cast(period_end as varchar)
@@ -145,6 +182,11 @@ monthly_items as (
         end as evidence,
         kpi_id as source_kpi_ids
     from monthly_kpi_items
+    left join overdue_alerts
+        on
+            monthly_kpi_items.item_number = 4
+            and monthly_kpi_items.pcn_code = overdue_alerts.pcn_code
+            and monthly_kpi_items.period_id = overdue_alerts.period_id
 
 ),
 
