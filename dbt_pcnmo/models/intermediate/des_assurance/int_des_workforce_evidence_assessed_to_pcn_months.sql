@@ -59,21 +59,13 @@ staff as (
 
 workforce_records as (
 
-    select
-        pcn_code,
-        {{ month_end_date('max(snapshot_month)') }} as covered_to_date
-    from {{ ref('stg_local__staff') }}
-    group by pcn_code
+    {{ log_covered_to_dates(ref('stg_local__staff')) }}
 
 ),
 
 supervision_logs as (
 
-    select
-        pcn_code,
-        {{ month_end_date('max(snapshot_month)') }} as covered_to_date
-    from {{ ref('stg_local__supervision_sessions') }}
-    group by pcn_code
+    {{ log_covered_to_dates(ref('stg_local__supervision_sessions')) }}
 
 ),
 
@@ -127,8 +119,7 @@ in_post as (
     inner join staff
         on
             pcn_months.pcn_code = staff.pcn_code
-            and staff.start_date <= pcn_months.period_end
-            and (staff.end_date is null or staff.end_date >= pcn_months.period_end)
+            and {{ is_in_post_on('staff', 'pcn_months.period_end') }}
 
 ),
 

@@ -69,11 +69,7 @@ windows as (
 
 logs as (
 
-    select
-        pcn_code,
-        {{ month_end_date('max(snapshot_month)') }} as status_as_of_date
-    from alerts
-    group by pcn_code
+    {{ log_covered_to_dates('alerts', 'status_as_of_date') }}
 
 ),
 

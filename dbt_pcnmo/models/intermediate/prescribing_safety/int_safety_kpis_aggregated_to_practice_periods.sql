@@ -63,10 +63,9 @@ log_coverage as (
     ] %}
     select
         '{{ log_name }}' as log_name,
-        pcn_code,
-        {{ month_end_date('max(snapshot_month)') }} as covered_to_date
-    from {{ ref(model) }}
-    group by pcn_code
+        coverage.pcn_code,
+        coverage.covered_to_date
+    from ({{ log_covered_to_dates(ref(model)) }}) as coverage
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

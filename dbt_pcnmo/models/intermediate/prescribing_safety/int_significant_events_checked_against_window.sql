@@ -31,11 +31,7 @@ events as (
 
 registers as (
 
-    select
-        pcn_code,
-        {{ month_end_date('max(snapshot_month)') }} as status_as_of_date
-    from events
-    group by pcn_code
+    {{ log_covered_to_dates('events', 'status_as_of_date') }}
 
 ),
 
