@@ -28,6 +28,7 @@ from reports.xlsx import (
     add_rag_rules,
     add_status_rules,
     new_workbook,
+    print_on_a4_landscape,
     put,
     rag_label,
     write_table,
@@ -234,11 +235,9 @@ def write_dashboard_sheet(
         "No data: the month's sources hold nothing for this KPI yet.",
         small,
     )
-    # Print: one A4 landscape page (paper 9), narrow margins, the grid as print area.
-    sheet.set_landscape()
-    sheet.set_paper(9)
+    # Print: one A4 landscape page, narrow margins, the grid as print area.
+    print_on_a4_landscape(sheet, pages_tall=1)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    sheet.fit_to_pages(1, 1)
     sheet.center_horizontally()
     sheet.print_area(0, 0, row, last_col)
     sheet.set_footer(f"&L{org.pcn_code} {month:%Y-%m}&RPrinted &D")
@@ -336,9 +335,7 @@ def write_family_sheet(
         chart.set_size({"width": 520, "height": 250})
         sheet.insert_chart(row, 7, chart)
         row = max(last + 3, row + 14)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    print_on_a4_landscape(sheet)
     return sheet
 
 
@@ -412,9 +409,7 @@ def write_practice_sheet(
         )
     sheet.set_column(rag_col0, rag_col0 + len(organisations) - 1, None, None, {"hidden": True})
     sheet.freeze_panes(header_row + 1, 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 1)
+    print_on_a4_landscape(sheet, pages_tall=1)
     sheet.print_area(0, 0, r, first_value_col + len(organisations) - 1)
     return sheet
 
@@ -579,9 +574,7 @@ def write_trajectory_sheet(
         + [formats.decimal] * 2
         + [None],
     )
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    print_on_a4_landscape(sheet)
     return sheet
 
 
@@ -627,9 +620,7 @@ def write_des_sheet(
     sheet.set_column(2, 2, 11)
     sheet.set_column(3, 3, 80)
     sheet.set_column(4, 4, 12)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    print_on_a4_landscape(sheet)
     return sheet
 
 
@@ -787,9 +778,7 @@ def write_data_quality_sheet(
     sheet.set_column(2, 5, 14)
     sheet.set_column(6, 6, 50)
     sheet.set_column(7, 7, 14)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    print_on_a4_landscape(sheet)
     sheet.repeat_rows(0)
     return sheet
 

@@ -26,7 +26,15 @@ import duckdb
 from reports import warehouse as wh
 from reports.atomic import atomic_path, write_text_atomically
 from reports.suppression import SUPPRESSED, Shown, shown_text, suppress_count, suppress_kpi
-from reports.xlsx import Formats, add_rag_rules, add_status_rules, new_workbook, put, rag_label
+from reports.xlsx import (
+    Formats,
+    add_rag_rules,
+    add_status_rules,
+    new_workbook,
+    print_on_a4_landscape,
+    put,
+    rag_label,
+)
 
 CSV_COLUMNS = (
     "organisation_type",
@@ -295,9 +303,7 @@ def _count_format(value: Shown, formats: Formats) -> Any:
 def _setup(sheet: Any, widths: dict[int, float]) -> None:
     for col, width in widths.items():
         sheet.set_column(col, col, width)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    print_on_a4_landscape(sheet)
 
 
 KPI_WIDTHS = {0: 11, 1: 36, 2: 6, 3: 70, 4: 12, 5: 11, 6: 12, 7: 10, 8: 10, 9: 9, 10: 11, 11: 10}

@@ -133,6 +133,14 @@ class Formats:
         )
 
 
+def print_on_a4_landscape(worksheet: Worksheet, pages_tall: int = 0) -> None:
+    """A4 landscape, one page wide; `pages_tall` 0 lets the sheet run onto as many pages as it
+    needs (1 for the one-page Dashboard)."""
+    worksheet.set_landscape()
+    worksheet.set_paper(9)
+    worksheet.fit_to_pages(1, pages_tall)
+
+
 def put(worksheet: Worksheet, row: int, col: int, value: Any, cell_format: Any = None) -> None:
     """Write one cell by the Python type of `value`; text is always literal text."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
