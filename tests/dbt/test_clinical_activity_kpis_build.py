@@ -37,11 +37,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.contracts import CONTRACTS
-from ingestion.duckdb_io import ensure_schema
 from tests.dbt.dbt_runner import DbtInvocation, build_selection, failed_nodes
 from tests.dbt.test_smr_cohort_build import APRIL, MARCH, ODS_ROWS, query
-from tests.dbt.test_staging_build import Row, delivered, insert
+from tests.dbt.test_staging_build import Row, delivered, write_raw_warehouse
 
 SMR = "1239511000000100"
 RECONCILED = "730021000000104"
@@ -285,11 +283,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
         ("clinical", "medication_issues"): medication_rows(),
         **ODS_ROWS,
     }
-    with duckdb.connect(str(database)) as conn:
-        ensure_schema(conn)
-        for table in CONTRACTS:
-            if table.asset_key in raw:
-                insert(conn, table, raw[table.asset_key])
+    write_raw_warehouse(database, raw)
     invocation = build_selection(
         "+fct_kpi_values",
         "+fct_coded_activity_monthly",

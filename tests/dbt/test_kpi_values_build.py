@@ -18,8 +18,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.contracts import CONTRACTS
-from ingestion.duckdb_io import ensure_schema
 from tests.dbt.dbt_runner import SEEDS_DIR, DbtInvocation, build_selection, failed_nodes
 from tests.dbt.test_smr_cohort_build import (
     APRIL,
@@ -33,7 +31,7 @@ from tests.dbt.test_smr_cohort_build import (
     patient_rows,
     query,
 )
-from tests.dbt.test_staging_build import delivered, insert
+from tests.dbt.test_staging_build import delivered, write_raw_warehouse
 
 SMR_CODE = "1239511000000100"
 PCN_OF = {("P1", MARCH): "U11111", ("P1", APRIL): "U11111"}
@@ -138,11 +136,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
         ("clinical", "events"): events + smr_event_rows(first_row=len(events) + 2),
         **ODS_ROWS,
     }
-    with duckdb.connect(str(database)) as conn:
-        ensure_schema(conn)
-        for table in CONTRACTS:
-            if table.asset_key in raw:
-                insert(conn, table, raw[table.asset_key])
+    write_raw_warehouse(database, raw)
     invocation = build_selection(
         "+fct_kpi_values",
         "+fct_smr_trajectory",

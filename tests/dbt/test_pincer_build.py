@@ -18,12 +18,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from ingestion.contracts import CONTRACTS
-from ingestion.duckdb_io import ensure_schema
 from ingestion.synthetic import codes
 from tests.dbt.dbt_runner import REPO_ROOT, SEEDS_DIR, DbtInvocation, build_selection, failed_nodes
 from tests.dbt.test_smr_cohort_build import query
-from tests.dbt.test_staging_build import Row, delivered, insert
+from tests.dbt.test_staging_build import Row, delivered, write_raw_warehouse
 
 AUGUST, SEPTEMBER = date(2026, 8, 1), date(2026, 9, 1)
 MONTHS = (AUGUST, SEPTEMBER)
@@ -221,11 +219,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
         ("local", "pincer_actions"): action_rows(),
         **ODS_ROWS,
     }
-    with duckdb.connect(str(database)) as conn:
-        ensure_schema(conn)
-        for table in CONTRACTS:
-            if table.asset_key in raw:
-                insert(conn, table, raw[table.asset_key])
+    write_raw_warehouse(database, raw)
     invocation = build_selection(
         "+fct_pincer_hazards_monthly",
         "+fct_kpi_values",

@@ -17,11 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.contracts import CONTRACTS
-from ingestion.duckdb_io import ensure_schema
 from tests.dbt.dbt_runner import DbtInvocation, failed_nodes, run_dbt
 from tests.dbt.test_smr_cohort_build import APRIL, MARCH, ODS_ROWS, patient_rows, query
-from tests.dbt.test_staging_build import Row, delivered, insert
+from tests.dbt.test_staging_build import Row, delivered, write_raw_warehouse
 
 # The tests of the models upstream of the KPI mart run in their own build tests (staging,
 # core, SMR): here only the unit tests of this family (models/*/prescribing_safety) and
@@ -271,11 +269,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
     work_dir = tmp_path_factory.mktemp("dbt_safety_build")
     database = work_dir / "warehouse.duckdb"
     raw = raw_rows()
-    with duckdb.connect(str(database)) as conn:
-        ensure_schema(conn)
-        for table in CONTRACTS:
-            if table.asset_key in raw:
-                insert(conn, table, raw[table.asset_key])
+    write_raw_warehouse(database, raw)
     invocation = run_dbt(
         "build",
         "--select",

@@ -18,10 +18,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from ingestion.contracts import CONTRACTS
-from ingestion.duckdb_io import ensure_schema
 from tests.dbt.dbt_runner import DbtInvocation, build_selection, failed_nodes
-from tests.dbt.test_staging_build import Row, delivered, insert
+from tests.dbt.test_staging_build import Row, delivered, write_raw_warehouse
 
 MARCH = date(2026, 3, 1)
 APRIL = date(2026, 4, 1)
@@ -258,11 +256,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
         ("clinical", "events"): event_rows(),
         **ODS_ROWS,
     }
-    with duckdb.connect(str(database)) as conn:
-        ensure_schema(conn)
-        for table in CONTRACTS:
-            if table.asset_key in raw:
-                insert(conn, table, raw[table.asset_key])
+    write_raw_warehouse(database, raw)
     invocation = build_selection(
         "+fct_smr_cohort_monthly",
         "+dim_practices",

@@ -397,6 +397,16 @@ def insert(conn: duckdb.DuckDBPyConnection, table: TableContract, rows: list[Row
     )
 
 
+def write_raw_warehouse(database: Path, raw: dict[tuple[str, str], list[Row]]) -> None:
+    """A new warehouse holding the raw tables in `raw` (keyed by source and table), the
+    others empty: the hand-written scenarios of the dbt build tests."""
+    with duckdb.connect(str(database)) as conn:
+        ensure_schema(conn)
+        for table in CONTRACTS:
+            if table.asset_key in raw:
+                insert(conn, table, raw[table.asset_key])
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path]:
     work_dir = tmp_path_factory.mktemp("dbt_build")

@@ -19,8 +19,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.contracts import CONTRACTS
-from ingestion.duckdb_io import ensure_schema
 from tests.dbt.dbt_runner import SEEDS_DIR, DbtInvocation, failed_nodes, run_dbt
 from tests.dbt.test_kpi_values_build import smr_event_rows
 from tests.dbt.test_smr_cohort_build import (
@@ -35,7 +33,7 @@ from tests.dbt.test_smr_cohort_build import (
     patient_rows,
     query,
 )
-from tests.dbt.test_staging_build import delivered, insert
+from tests.dbt.test_staging_build import delivered, write_raw_warehouse
 
 CONDITION_KPIS = {"HTN": "CA06", "T2DM": "CA07", "Lipids": "CA08", "Respiratory": "CA09"}
 PCN_OF = {("P1", MARCH): "U11111", ("P1", APRIL): "U11111"}
@@ -244,11 +242,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
         ("local", "supervision_log"): supervision_rows(),
         **ODS_ROWS,
     }
-    with duckdb.connect(str(database)) as conn:
-        ensure_schema(conn)
-        for table in CONTRACTS:
-            if table.asset_key in raw:
-                insert(conn, table, raw[table.asset_key])
+    write_raw_warehouse(database, raw)
     invocation = run_dbt(
         "build",
         "--select",
