@@ -67,46 +67,14 @@ patient_months as (
 
 ),
 
-drug_groups as (
-
-    select
-        drug_group,
-        bnf_prefix
-    from {{ ref('bnf_drug_groups') }}
-    where drug_group in (select drug_group from monitoring_rules)
-
-),
-
-medication_issues as (
+drug_issues as (
 
     select
         patient_id,
-        bnf_code,
+        drug_group,
         issue_date
-    from {{ ref('stg_clinical__medication_issues') }}
-
-),
-
-bnf_codes_grouped as (
-
-    select distinct
-        bnf_codes.bnf_code,
-        drug_groups.drug_group
-    from (select distinct bnf_code from medication_issues) as bnf_codes
-    inner join drug_groups
-        on bnf_codes.bnf_code like {{ dbt.concat(['drug_groups.bnf_prefix', "'%'"]) }}
-
-),
-
-drug_issues as (
-
-    select distinct
-        medication_issues.patient_id,
-        bnf_codes_grouped.drug_group,
-        medication_issues.issue_date
-    from medication_issues
-    inner join bnf_codes_grouped
-        on medication_issues.bnf_code = bnf_codes_grouped.bnf_code
+    from {{ ref('int_medication_issues_classified_to_drug_groups') }}
+    where drug_group in (select drug_group from monitoring_rules)
 
 ),
 

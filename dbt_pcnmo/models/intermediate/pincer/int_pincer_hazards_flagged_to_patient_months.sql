@@ -140,51 +140,18 @@ patient_months as (
 
 -- medicines: the drug groups' issues, one row per patient x group x issue day
 
-drug_groups as (
+drug_issues as (
 
     select
+        patient_id,
         drug_group,
-        bnf_prefix
-    from {{ ref('bnf_drug_groups') }}
+        issue_date
+    from {{ ref('int_medication_issues_classified_to_drug_groups') }}
     where drug_group in (
         'oral_nsaid', 'gastroprotection', 'oral_anticoagulant', 'aspirin', 'other_antiplatelet',
         'non_selective_beta_blocker', 'ace_inhibitor', 'loop_diuretic', 'methotrexate',
         'lithium', 'amiodarone'
     )
-
-),
-
-medication_issues as (
-
-    select
-        patient_id,
-        bnf_code,
-        issue_date
-    from {{ ref('stg_clinical__medication_issues') }}
-
-),
-
-{# Classify the few distinct BNF codes once, then join on equality (a prefix join per issue is slow). #}
-bnf_codes_grouped as (
-
-    select distinct
-        bnf_codes.bnf_code,
-        drug_groups.drug_group
-    from (select distinct bnf_code from medication_issues) as bnf_codes
-    inner join drug_groups
-        on bnf_codes.bnf_code like {{ dbt.concat(['drug_groups.bnf_prefix', "'%'"]) }}
-
-),
-
-drug_issues as (
-
-    select distinct
-        medication_issues.patient_id,
-        bnf_codes_grouped.drug_group,
-        medication_issues.issue_date
-    from medication_issues
-    inner join bnf_codes_grouped
-        on medication_issues.bnf_code = bnf_codes_grouped.bnf_code
 
 ),
 
