@@ -132,10 +132,10 @@ def _pipeline(data_dir: str) -> dict:
 def _national(data_dir: str, epd_file: str) -> dict:
     """Load the ICB's ePCN membership (the scope), then time the national EPD month alone."""
     os.environ["PCNMO_DATA_DIR"] = data_dir
-    from ingestion import settings
-    from ingestion.contracts import EPCN_MEMBERS, EPD
     from ingestion.duckdb_io import connect, ensure_schema
     from ingestion.loader import load_month
+    from pcnmo import settings
+    from pcnmo.contracts import EPCN_MEMBERS, EPD
 
     paths = settings.paths()
     with connect(paths.warehouse) as conn:

@@ -21,8 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from ingestion import settings
 from ingestion.nhs_number import create_key_file
+from pcnmo import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

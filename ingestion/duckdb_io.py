@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.contracts import CONTRACTS, RAW_METADATA_COLUMNS, TableContract
+from pcnmo.contracts import CONTRACTS, RAW_METADATA_COLUMNS, TableContract
 
 PIPELINE_SCHEMA = "pipeline"
 

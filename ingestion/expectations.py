@@ -22,7 +22,7 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from ingestion.contracts import Kind, TableContract
+from pcnmo.contracts import Kind, TableContract
 
 PSEUDONYM_REGEX = r"^P[A-Z2-7]{26}$"
 

@@ -7,7 +7,8 @@ copy is stale. Regenerate with `pcnmo docs`.
 
 from __future__ import annotations
 
-from ingestion.contracts import (
+from ingestion.loader import REDACTED
+from pcnmo.contracts import (
     CONTRACTS,
     FLAG_VALUES,
     PATTERN_HELP,
@@ -17,7 +18,6 @@ from ingestion.contracts import (
     TableContract,
     human_date_format,
 )
-from ingestion.loader import REDACTED
 
 KIND_HELP = {
     Kind.TEXT: "text",
@@ -193,9 +193,9 @@ def _table_section(table: TableContract) -> list[str]:
 
 def render_markdown() -> str:
     lines = [INTRO]
-    for source, description in SOURCES.items():
-        lines += [f"## Source `{source}`", "", description, ""]
+    for source in SOURCES.values():
+        lines += [f"## Source `{source.name}`", "", source.description, ""]
         for table in CONTRACTS:
-            if table.source == source:
+            if table.source == source.name:
                 lines += _table_section(table)
     return "\n".join(lines).rstrip() + "\n"

@@ -40,7 +40,10 @@ import numpy as np
 import pandas as pd
 
 from ingestion import nhs_number
-from ingestion.contracts import (
+from ingestion.duckdb_io import PIPELINE_SCHEMA, transaction
+from ingestion.xlsx import sheet_to_csv
+from pcnmo.calendar import month_end, parse_month
+from pcnmo.contracts import (
     PATTERN_HELP,
     PATTERNS,
     RAW_METADATA_COLUMNS,
@@ -50,8 +53,6 @@ from ingestion.contracts import (
     TableContract,
     human_date_format,
 )
-from ingestion.duckdb_io import PIPELINE_SCHEMA, transaction
-from ingestion.xlsx import sheet_to_csv
 
 # Digit runs shaped like an NHS number (3-3-4, spaces or hyphens optional) are removed from
 # free text: staff sometimes type one into a narrative, and it must never be stored.
@@ -123,18 +124,6 @@ class MonthRejected(Exception):
             "loaded for this month are unchanged."
         )
         self.rejections = rejections
-
-
-def parse_month(month: str | dt.date) -> dt.date:
-    """Accept `YYYY-MM`, `YYYY-MM-DD` (Dagster partition keys) or a date."""
-    if isinstance(month, dt.date):
-        return month.replace(day=1)
-    return dt.date.fromisoformat(month[:7] + "-01")
-
-
-def month_end(month: dt.date) -> dt.date:
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
 
 
 def _normalise_header(value: str) -> str:

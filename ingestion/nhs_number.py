@@ -8,13 +8,12 @@ number itself cannot be recovered from the warehouse. Without the key, nothing l
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from ingestion import settings
+from pcnmo import settings
 
 _NON_DIGITS = re.compile(r"[\s-]")
 _TEN_DIGITS = re.compile(r"[0-9]{10}")
@@ -59,7 +58,7 @@ class MissingKeyError(RuntimeError):
 
 def load_key() -> bytes:
     """The pseudonymisation key: from the environment, else the local key file."""
-    from_env = os.environ.get(settings.KEY_ENV)
+    from_env = settings.pseudonymisation_key()
     if from_env:
         key = from_env.strip()
     else:

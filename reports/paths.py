@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from reports.warehouse import financial_quarter
+from pcnmo.calendar import financial_quarter
 
 
 def month_folder(outputs: Path, pcn_code: str, month: dt.date) -> Path:

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingestion import settings
+from pcnmo import settings
 
 PATTERNS = ("*_dashboard.xlsx", "*_icb_return.xlsx")
 

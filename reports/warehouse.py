@@ -7,7 +7,6 @@ a DuckDB connection; `connect_read_only` opens one that cannot write.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+# The report builders reach the calendar through this module (`wh.month_end(...)`).
+from pcnmo.calendar import add_months as add_months
+from pcnmo.calendar import financial_quarter as financial_quarter
+from pcnmo.calendar import month_end as month_end
 
 FAMILIES = {
     "clinical_activity": "Clinical activity",
@@ -52,25 +56,6 @@ def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
         [schema, table],
     ).fetchall()
     return rows[0][0] + views[0][0] > 0
-
-
-def month_end(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def add_months(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def financial_quarter(month: dt.date) -> tuple[dt.date, dt.date, str]:
-    """(first month, last month end, label) of the NHS financial quarter containing `month`."""
-    offset = (month.month - 4) % 3
-    start = add_months(month.replace(day=1), -offset)
-    end = month_end(add_months(start, 2))
-    year = start.year if start.month >= 4 else start.year - 1
-    number = (start.month - 4) % 12 // 3 + 1
-    return start, end, f"{year}/{str(year + 1)[2:]} Q{number}"
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from dagster_project.partitions import (
     financial_quarter_partitions,
     monthly_partitions,
 )
-from ingestion import settings
-from ingestion.contracts import CONTRACTS
+from pcnmo import settings
+from pcnmo.calendar import financial_quarter, parse_month
+from pcnmo.contracts import CONTRACTS
 
 RAW_TABLES = dg.AssetSelection.groups("ingestion")
 SOURCE_FRESHNESS = dg.AssetSelection.checks(
@@ -118,9 +119,7 @@ def build_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
 
 def quarter_partition_key(month_key: str) -> str:
     """The financial-quarter partition (its first day) holding a monthly partition key."""
-    month = dt.date.fromisoformat(month_key)
-    start_month = month.month - (month.month - 1) % 3
-    return month.replace(month=start_month, day=1).isoformat()
+    return financial_quarter(parse_month(month_key))[0].isoformat()
 
 
 def published_latest_month() -> str | None:

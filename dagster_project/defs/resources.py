@@ -5,8 +5,8 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.transform.project import dbt_executable, dbt_project
-from ingestion import settings
 from ingestion.duckdb_io import CONNECTION_CONFIG
+from pcnmo import settings
 
 
 @dg.definitions

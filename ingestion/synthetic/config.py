@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
+
+from pcnmo.calendar import add_months, month_end
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class Month:
 
     @property
     def end(self) -> date:
-        return add_months(self.start, 1) - timedelta(days=1)
+        return month_end(self.start)
 
     @property
     def folder(self) -> str:
@@ -103,11 +105,6 @@ class Month:
     @property
     def last_day(self) -> np.datetime64:
         return np.datetime64(self.end, "D")
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def reporting_months(config: SyntheticConfig) -> list[Month]:

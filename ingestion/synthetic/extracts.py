@@ -11,18 +11,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.contracts import (
+from ingestion.synthetic.clinical import NO_END, ClinicalRecord, as_days, latest_template_issues
+from ingestion.synthetic.config import GenerationSummary, Month
+from ingestion.synthetic.formulary import DRUGS
+from ingestion.synthetic.organisations import Practice
+from ingestion.synthetic.writer import fixed, write_csv
+from pcnmo.contracts import (
     CLINICAL_EVENTS,
     DISCHARGES,
     MEDICATION_ISSUES,
     PATIENTS,
     TableContract,
 )
-from ingestion.synthetic.clinical import NO_END, ClinicalRecord, as_days, latest_template_issues
-from ingestion.synthetic.config import GenerationSummary, Month
-from ingestion.synthetic.formulary import DRUGS
-from ingestion.synthetic.organisations import Practice
-from ingestion.synthetic.writer import fixed, write_csv
 
 NAT = np.datetime64("NaT", "D")
 # How each system spells the same coded values (both spellings are in the contracts).

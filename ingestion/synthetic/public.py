@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.contracts import EPCN_MEMBERS, EPCN_PCNS, EPD, EPRACCUR, LIST_SIZES
 from ingestion.synthetic.clinical import ClinicalRecord
 from ingestion.synthetic.config import GenerationSummary, Month
 from ingestion.synthetic.formulary import ASTRO_BANDS, DRUGS, EPD_ONLY, Drug
@@ -29,6 +28,7 @@ from ingestion.synthetic.organisations import (
 )
 from ingestion.synthetic.population import FEMALE_SHARE, band_of, pyramid, quinary_counts
 from ingestion.synthetic.writer import contract_headers, fixed, spell_date, write_csv, write_xlsx
+from pcnmo.contracts import EPCN_MEMBERS, EPCN_PCNS, EPD, EPRACCUR, LIST_SIZES
 
 # domain.md 5.1: the 26 columns of the legacy EPD file, in order.
 EPD_LEGACY_LAYOUT = (

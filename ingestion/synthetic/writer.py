@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import xlsxwriter
 
-from ingestion.contracts import Column, Kind, TableContract
+from pcnmo.contracts import Column, Kind, TableContract
 
 # Dates are formatted by lookup rather than strftime: the table is built once per format and
 # `%b` is spelt here, so the output never depends on the machine's locale.

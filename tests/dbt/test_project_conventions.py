@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ingestion.contracts import CONTRACTS
+from pcnmo.contracts import CONTRACTS
 
 # layer (first folder under models/) -> (name prefixes, allowed materialisations)
 LAYERS: dict[str, tuple[tuple[str, ...], set[str]]] = {

@@ -15,14 +15,14 @@ import duckdb
 import pytest
 import yaml
 
-from ingestion.contracts import (
+from ingestion.duckdb_io import ensure_schema
+from pcnmo.contracts import (
     CONTRACTS,
     RAW_METADATA_COLUMNS,
     SOURCES,
     Kind,
     TableContract,
 )
-from ingestion.duckdb_io import ensure_schema
 from tests.dbt.dbt_runner import DBT_PROJECT_DIR
 
 STAGING_DIR = DBT_PROJECT_DIR / "models" / "staging"
@@ -87,7 +87,7 @@ def test_source_is_declared_as_landed_by_ingestion(source_name: str):
     assert path == STAGING_DIR / source_name / f"_{source_name}__sources.yml"
     assert source["schema"] == f"raw_{source_name}"
     assert source["loader"] == "dagster"
-    assert source["description"] == SOURCES[source_name]
+    assert source["description"] == SOURCES[source_name].description
     config = source["config"]
     if source_name in FRESHNESS_FROM_INGESTION_LOG:
         assert "loaded_at_field" not in config

@@ -19,14 +19,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from ingestion.contracts import (
+from ingestion.duckdb_io import ensure_schema
+from pcnmo.contracts import (
     CONTRACTS,
     FLAG_VALUES,
     RAW_METADATA_COLUMNS,
     Kind,
     TableContract,
 )
-from ingestion.duckdb_io import ensure_schema
 from tests.dbt.dbt_runner import DbtInvocation, build_selection, failed_nodes
 
 AUGUST = date(2026, 8, 1)

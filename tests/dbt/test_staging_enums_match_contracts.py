@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ingestion.contracts import contract
+from pcnmo.contracts import contract
 from tests.dbt.dbt_runner import DBT_PROJECT_DIR
 
 

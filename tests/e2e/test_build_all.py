@@ -13,8 +13,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ingestion.contracts import CONTRACTS
 from ingestion.synthetic import SyntheticConfig, generate
+from pcnmo.contracts import CONTRACTS
 
 pytestmark = pytest.mark.slow
 

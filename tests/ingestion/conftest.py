@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.contracts import TableContract
 from ingestion.duckdb_io import connect, ensure_schema
+from pcnmo.contracts import TableContract
 
 MONTH = "2026-09"
 KEY = b"test-key-0123456789abcdef0123456789abcdef"

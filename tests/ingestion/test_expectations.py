@@ -2,8 +2,8 @@ import datetime as dt
 
 import pandas as pd
 
-from ingestion.contracts import PATIENTS, SAFETY_ALERTS
 from ingestion.expectations import validate
+from pcnmo.contracts import PATIENTS, SAFETY_ALERTS
 
 PSEUDONYM = "P" + "A" * 26
 OTHER = "P" + "B" * 26

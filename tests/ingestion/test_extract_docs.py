@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from ingestion.contracts import CONTRACTS
 from ingestion.extract_docs import render_markdown
+from pcnmo.contracts import CONTRACTS
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "extracts.md"
 

@@ -17,7 +17,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from ingestion.contracts import (
+from ingestion.loader import MonthRejected, load_month
+from ingestion.nhs_number import MissingKeyError
+from pcnmo.contracts import (
     CLINICAL_EVENTS,
     EPCN_MEMBERS,
     EPCN_PCNS,
@@ -26,8 +28,6 @@ from ingestion.contracts import (
     PATIENTS,
     SIGNIFICANT_EVENTS,
 )
-from ingestion.loader import MonthRejected, load_month
-from ingestion.nhs_number import MissingKeyError
 from tests.ingestion.conftest import (
     KEY,
     MONTH,

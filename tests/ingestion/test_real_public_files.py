@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.contracts import EPCN_MEMBERS, EPCN_PCNS, EPD, EPRACCUR, LIST_SIZES
 from ingestion.duckdb_io import connect, ensure_schema
 from ingestion.loader import load_month
+from pcnmo.contracts import EPCN_MEMBERS, EPCN_PCNS, EPD, EPRACCUR, LIST_SIZES
 from tests.ingestion.conftest import assert_log_adds_up, query
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from ingestion import settings
+from pcnmo import settings
 
 
 def test_every_path_derives_from_the_one_data_directory(monkeypatch, tmp_path):

@@ -15,10 +15,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ingestion.contracts import CONTRACTS, EPD, PATTERNS, Kind, TableContract
 from ingestion.nhs_number import is_valid, normalise
 from ingestion.synthetic import GenerationSummary, SyntheticConfig, generate, write_national_epd
 from ingestion.synthetic.public import EPD_LEGACY_LAYOUT
+from pcnmo.contracts import CONTRACTS, EPD, PATTERNS, Kind, TableContract
 
 TINY = SyntheticConfig(seed=7, patients=2000, practices=2, months=3, pcns=3)
 CLINICAL = ("patients", "events", "medication_issues", "discharges")

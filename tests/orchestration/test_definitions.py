@@ -5,7 +5,7 @@ import sys
 import dagster as dg
 import pytest
 
-from ingestion.contracts import CONTRACTS
+from pcnmo.contracts import CONTRACTS
 from tests.conftest import REPO_ROOT
 
 

@@ -12,9 +12,9 @@ import time
 import duckdb
 import pytest
 
+from pcnmo.publish import publish_warehouse
 from reports import dashboard, icb_return
 from reports.atomic import write_text_atomically
-from reports.publish import publish_warehouse
 from tests.reports import fixture_warehouse as fw
 
 

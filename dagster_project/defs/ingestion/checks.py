@@ -13,10 +13,10 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.partitions import monthly_partitions
-from ingestion.contracts import CONTRACTS, TableContract
 from ingestion.duckdb_io import PIPELINE_SCHEMA, ensure_schema
 from ingestion.expectations import expectations_for, validate
-from ingestion.loader import parse_month
+from pcnmo.calendar import parse_month
+from pcnmo.contracts import CONTRACTS, TableContract
 
 
 def _outcome_table(rows: list[tuple[str, str, str, str, int, str]]) -> dg.MetadataValue:

@@ -16,13 +16,13 @@ from dagster_duckdb import DuckDBResource
 from dagster_project.defs.reports.check_records import latest_check_results
 from dagster_project.defs.transform.dbt_models import pcnmo_dbt_models
 from dagster_project.partitions import financial_quarter_partitions, monthly_partitions
-from ingestion import settings
+from pcnmo import settings
+from pcnmo.publish import publish_warehouse
 from reports import paths as report_paths
 from reports import warehouse as wh
 from reports.activity_extract import build_activity_extract
 from reports.dashboard import build_dashboard
 from reports.icb_return import build_icb_return
-from reports.publish import publish_warehouse
 
 DBT_KEYS = set(pcnmo_dbt_models.keys)
 

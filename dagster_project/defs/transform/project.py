@@ -5,7 +5,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from ingestion import settings
+from pcnmo import settings
 
 # profiles.yml reads the warehouse path from the environment. Derive it from the one
 # data-directory setting when the operator has not set it, before anything runs dbt (under

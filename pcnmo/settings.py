@@ -1,8 +1,12 @@
-"""Where pcnmo keeps its files: one data directory, every other path derived from it.
+"""pcnmo's settings: the only module that reads the environment.
 
+Where pcnmo keeps its files: one data directory, every other path derived from it.
 `PCNMO_DATA_DIR` (default `./data`) is the one setting. Each derived path can still be
 overridden by its own environment variable, so an operator can put the warehouse on a
 faster disk or the inbox on a shared drive without moving everything else.
+
+Nothing here writes the environment or the disk: `tool_environment` returns the defaults the
+command line (and the tests) apply before Dagster, dbt and Great Expectations start.
 """
 
 from __future__ import annotations
@@ -16,6 +20,15 @@ DUCKDB_PATH_ENV = "PCNMO_DUCKDB_PATH"
 KEY_ENV = "PCNMO_PSEUDONYMISATION_KEY"
 SUB_ICB_SCOPE_ENV = "PCNMO_SUB_ICB_CODES"
 PUBLISHED_DUCKDB_PATH_ENV = "PCNMO_PUBLISHED_DUCKDB_PATH"
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
+
+# Every tool quiet and offline: no telemetry from dbt, Great Expectations or Dagster.
+QUIET_OFFLINE = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "False",
+    "DAGSTER_DISABLE_TELEMETRY": "true",
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,22 @@ def paths() -> Paths:
         outputs=_path_from_env("PCNMO_OUTPUTS_DIR", data_dir / "outputs"),
         key_file=_path_from_env("PCNMO_KEY_FILE", data_dir / "secrets" / "pseudonymisation.key"),
     )
+
+
+def pseudonymisation_key() -> str | None:
+    """The key from the environment, if it is set there (else the key file holds it)."""
+    return os.environ.get(KEY_ENV) or None
+
+
+def tool_environment(paths: Paths) -> dict[str, str]:
+    """Environment defaults for Dagster, dbt and GX: telemetry off, and the warehouse and
+    Dagster instance in the data directory. Apply them with `setdefault` (an operator's own
+    setting wins); dbt's profiles.yml reads the warehouse path from here."""
+    return {
+        **QUIET_OFFLINE,
+        DUCKDB_PATH_ENV: str(paths.warehouse),
+        DAGSTER_HOME_ENV: str(paths.data_dir / "dagster"),
+    }
 
 
 def sub_icb_scope() -> frozenset[str]:

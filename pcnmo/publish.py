@@ -29,7 +29,7 @@ PUBLISHED_TABLES = (("pipeline", "ingestion_log"),)
 SOURCE_ALIAS = "working_warehouse"
 # Analysts' tools often lag the pipeline's DuckDB: a file written by DuckDB 2.0 in its own
 # storage format cannot be opened by DuckDB 1.x, so the published copy is written in the
-# 1.5 storage format (stack.md, pitfall 11), which DuckDB 1.5 and later all read.
+# 1.5 storage format, which DuckDB 1.5 and later all read.
 READER_COMPATIBILITY = {"storage_compatibility_version": "v1.5.0"}
 
 

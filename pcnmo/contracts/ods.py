@@ -1,0 +1,200 @@
+"""NHS England Organisation Data Service: ePCN membership and practice details, read exactly as
+published."""
+
+from __future__ import annotations
+
+from pcnmo.contracts.base import Column, Dialect, Freshness, Kind, Source, TableContract
+
+SOURCE = Source(
+    name="ods",
+    description="NHS England Organisation Data Service: ePCN membership and practice details.",
+    freshness=Freshness(
+        warn_after_days=35,
+        error_after_days=70,
+        why="ePCN is republished monthly; epraccur only monthly or quarterly (table override "
+        "below).",
+    ),
+)
+
+_EPCN_DATES = ("%Y%m%d", "%Y-%m-%d", "%d/%m/%Y")
+
+EPCN_PCNS = TableContract(
+    source="ods",
+    name="epcn_pcns",
+    description="One row per Primary Care Network in the ODS ePCN release (sheet PCNDetails).",
+    delivered_by="NHS England ODS, monthly (ePCN.xlsx, or the sheet saved as CSV)",
+    dialects=(
+        Dialect(
+            name="xlsx",
+            label="ePCN.xlsx, sheet PCNDetails",
+            file_pattern=r"ePCN.*\.xlsx",
+            date_formats=_EPCN_DATES,
+            example_file="ePCN.xlsx",
+        ),
+        Dialect(
+            name="csv",
+            label="PCNDetails sheet as CSV",
+            file_pattern=r"epcn.*pcn_details.*\.csv",
+            date_formats=_EPCN_DATES,
+            example_file="epcn_pcn_details.csv",
+        ),
+    ),
+    key=("pcn_code",),
+    formats=("csv", "xlsx"),
+    encodings=("utf-8", "latin-1"),
+    sheet="PCNDetails",
+    single_file=True,
+    columns=(
+        Column("pcn_code", Kind.PCN_CODE, "PCN ODS code.", headers="PCN Code"),
+        Column("pcn_name", Kind.TEXT, "PCN name.", headers="PCN Name"),
+        Column(
+            "sub_icb_location_code",
+            Kind.ODS_CODE,
+            "Current parent sub-ICB location code.",
+            headers="Current Sub ICB Loc Code",
+        ),
+        Column(
+            "sub_icb_location_name",
+            Kind.TEXT,
+            "Sub-ICB location name ('NHS <ICB name> ICB - <code>').",
+            headers="Sub ICB Location",
+        ),
+        Column("open_date", Kind.DATE, "Date the PCN opened.", headers="Open Date"),
+        Column(
+            "close_date",
+            Kind.DATE,
+            "Date the PCN closed.",
+            headers="Close Date",
+            required=False,
+            future_ok=True,
+        ),
+        Column("postcode", Kind.TEXT, "Postcode.", headers="Postcode", required=False),
+    ),
+)
+
+EPCN_MEMBERS = TableContract(
+    source="ods",
+    name="epcn_members",
+    description="One row per practice-to-PCN relationship (with start and end dates) in the ODS "
+    "ePCN release (sheet PCN Core Partner Details).",
+    delivered_by="NHS England ODS, monthly (ePCN.xlsx, or the sheet saved as CSV)",
+    dialects=(
+        Dialect(
+            name="xlsx",
+            label="ePCN.xlsx, sheet PCN Core Partner Details",
+            file_pattern=r"ePCN.*\.xlsx",
+            date_formats=_EPCN_DATES,
+            example_file="ePCN.xlsx",
+        ),
+        Dialect(
+            name="csv",
+            label="PCN Core Partner Details sheet as CSV",
+            file_pattern=r"epcn.*core_partner_details.*\.csv",
+            date_formats=_EPCN_DATES,
+            example_file="epcn_core_partner_details.csv",
+        ),
+    ),
+    key=("practice_code", "pcn_code", "relationship_start_date"),
+    formats=("csv", "xlsx"),
+    encodings=("utf-8", "latin-1"),
+    sheet="PCN Core Partner Details",
+    single_file=True,
+    columns=(
+        Column(
+            "practice_code",
+            Kind.ODS_CODE,
+            "Practice ODS code.",
+            headers="Partner Organisation Code",
+        ),
+        Column("practice_name", Kind.TEXT, "Practice name.", headers="Partner Name"),
+        Column(
+            "practice_sub_icb_location_code",
+            Kind.ODS_CODE,
+            "Practice's parent sub-ICB location code.",
+            headers="Practice Parent Sub ICB Loc Code",
+        ),
+        Column(
+            "practice_sub_icb_location_name",
+            Kind.TEXT,
+            "Practice's parent sub-ICB location name.",
+            headers="Practice Parent Sub ICB Loc Name",
+        ),
+        Column("pcn_code", Kind.PCN_CODE, "PCN ODS code.", headers="PCN Code"),
+        Column("pcn_name", Kind.TEXT, "PCN name.", headers="PCN Name"),
+        Column(
+            "relationship_start_date",
+            Kind.DATE,
+            "First day of membership.",
+            headers="Practice to PCN Relationship Start Date",
+        ),
+        Column(
+            "relationship_end_date",
+            Kind.DATE,
+            "Last day of membership; blank while current.",
+            headers="Practice to PCN Relationship End Date",
+            required=False,
+            future_ok=True,
+        ),
+    ),
+)
+
+EPRACCUR = TableContract(
+    source="ods",
+    name="epraccur",
+    description="One row per prescribing cost centre in the ODS epraccur file (GP practices "
+    "and other settings), published without a header row.",
+    delivered_by="NHS England ODS, monthly or quarterly",
+    freshness=Freshness(
+        warn_after_days=100,
+        error_after_days=190,
+        why="Quarterly at worst: warn after a missed quarter, error after two.",
+    ),
+    dialects=(
+        Dialect(
+            name="epraccur",
+            label="epraccur.csv (27 columns, no header)",
+            file_pattern=r"epraccur.*\.csv",
+            date_formats=("%Y%m%d",),
+            example_file="epraccur.csv",
+        ),
+    ),
+    key=("organisation_code",),
+    encodings=("utf-8", "latin-1"),
+    headerless=True,
+    single_file=True,
+    columns=(
+        Column("organisation_code", Kind.ODS_CODE, "Organisation code.", position=1),
+        Column("name", Kind.TEXT, "Name.", position=2),
+        Column("national_grouping", Kind.TEXT, "NHS England region code.", position=3),
+        Column(
+            "high_level_health_geography",
+            Kind.TEXT,
+            "ICB code (earlier releases: area team).",
+            position=4,
+        ),
+        Column("postcode", Kind.TEXT, "Postcode.", position=10, required=False),
+        Column("open_date", Kind.DATE, "Open date.", position=11, required=False),
+        Column("close_date", Kind.DATE, "Close date.", position=12, required=False),
+        Column(
+            "status_code",
+            Kind.CODE,
+            "A active, C closed, D dormant, P proposed.",
+            position=13,
+            accepted=("A", "C", "D", "P"),
+        ),
+        Column(
+            "commissioner_code",
+            Kind.TEXT,
+            "Commissioner (sub-ICB location) code.",
+            position=15,
+            required=False,
+        ),
+        Column(
+            "prescribing_setting",
+            Kind.INTEGER,
+            "Prescribing setting (4 = GP practice).",
+            position=26,
+            required=False,
+        ),
+    ),
+)
