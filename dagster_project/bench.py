@@ -133,7 +133,7 @@ def _national(data_dir: str, epd_file: str) -> dict:
     """Load the ICB's ePCN membership (the scope), then time the national EPD month alone."""
     os.environ["PCNMO_DATA_DIR"] = data_dir
     from ingestion.duckdb_io import connect, ensure_schema
-    from ingestion.loader import load_month
+    from ingestion.load import load_month
     from pcnmo import settings
     from pcnmo.contracts import EPCN_MEMBERS, EPD
 

@@ -50,6 +50,11 @@ create table if not exists {PIPELINE_SCHEMA}.quarantine (
 """
 
 
+def sql_text(value: str) -> str:
+    """A SQL string literal holding `value`."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 # A national EPD month is ~4 GB of CSV: cap DuckDB's memory so it spills to disk instead of
 # growing with the input (the machine this runs on may be small and shared).
 CONNECTION_CONFIG = {"memory_limit": "3GB", "preserve_insertion_order": "false"}

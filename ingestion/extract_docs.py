@@ -7,7 +7,7 @@ copy is stale. Regenerate with `pcnmo docs`.
 
 from __future__ import annotations
 
-from ingestion.loader import REDACTED
+from ingestion.validation_sql import REDACTED
 from pcnmo.contracts import (
     CONTRACTS,
     FLAG_VALUES,

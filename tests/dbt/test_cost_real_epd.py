@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from ingestion.duckdb_io import connect, ensure_schema
-from ingestion.loader import load_month
+from ingestion.load import load_month
 from pcnmo.contracts import EPCN_MEMBERS, EPCN_PCNS, EPD, EPRACCUR, LIST_SIZES
 from tests.dbt.dbt_runner import DbtInvocation, failed_nodes, run_dbt
 from tests.ingestion.test_real_public_files import EPD_SAMPLE, INBOX, MONTHS, REFERENCE

@@ -17,7 +17,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from ingestion.loader import MonthRejected, load_month
+from ingestion.load import MonthRejected, load_month
 from ingestion.nhs_number import MissingKeyError
 from pcnmo.contracts import (
     CLINICAL_EVENTS,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ingestion.duckdb_io import connect, ensure_schema
-from ingestion.loader import load_month
+from ingestion.load import load_month
 from pcnmo.contracts import EPCN_MEMBERS, EPCN_PCNS, EPD, EPRACCUR, LIST_SIZES
 from tests.ingestion.conftest import assert_log_adds_up, query
 

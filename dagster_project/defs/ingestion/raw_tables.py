@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.partitions import monthly_partitions
 from ingestion.duckdb_io import ensure_schema
-from ingestion.loader import LoadResult, MonthRejected, load_month
+from ingestion.load import LoadResult, MonthRejected, load_month
 from ingestion.nhs_number import MissingKeyError
 from pcnmo import settings
 from pcnmo.contracts import CONTRACTS, EPCN_MEMBERS, RAW_METADATA_COLUMNS, TableContract

@@ -1,0 +1,357 @@
+"""Load one month of one raw table from the inbox, exactly as its contract says.
+
+For every file of the table in `inbox/<YYYY-MM>/`:
+
+1. work out its dialect from the file name and header row, or reject the whole file with a
+   message a Lead Pharmacist can act on (`ingestion.inbox`);
+2. stage the rows in scope through DuckDB in one streaming scan of the fields the contract
+   uses, keeping each row's number as a spreadsheet shows it (`ingestion.staging`). Every file
+   is staged before anything is written;
+3. validate each value with SQL generated from the contract (`ingestion.validation_sql`),
+   quarantine failing rows with every failing column named (`ingestion.quarantine`), and
+   pseudonymise NHS numbers before anything is written;
+4. replace the month's rows of the raw table, the ingestion log and quarantine in a single
+   transaction, so a failure leaves the previous state intact and re-runs never duplicate.
+
+Every input row ends up loaded, quarantined, or (national files only) counted as out of
+scope: `rows_in = rows_loaded + rows_quarantined + rows_out_of_scope` for every file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingestion import nhs_number
+from ingestion.duckdb_io import PIPELINE_SCHEMA, sql_text, transaction
+from ingestion.inbox import FileRejected, discover
+from ingestion.quarantine import quarantine_failed_rows, write_quarantine_files
+from ingestion.staging import BLANKS_TABLE, SCOPE_TABLE, StagedFile, stage_file
+from ingestion.validation_sql import (
+    CHECKED_TABLE,
+    NHS_NUMBER_MACRO,
+    build_checked_table,
+    column_sql,
+)
+from pcnmo.calendar import parse_month
+from pcnmo.contracts import RAW_METADATA_COLUMNS, Kind, TableContract
+
+_STAGE = "_pcnmo_stage"
+_PSEUDONYMS = "_pcnmo_pseudonyms"
+_TEMP_TABLES = (CHECKED_TABLE, SCOPE_TABLE, BLANKS_TABLE)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    file_name: str
+    dialect: str | None
+    checksum_sha256: str | None
+    status: str  # loaded | rejected
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_out_of_scope: int = 0
+    message: str = ""
+
+
+@dataclass
+class LoadResult:
+    table: TableContract
+    month: dt.date
+    files: list[FileResult] = field(default_factory=list)
+    missing_message: str = ""
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def rows_in(self) -> int:
+        return sum(f.rows_in for f in self.files)
+
+    @property
+    def rows_out_of_scope(self) -> int:
+        return sum(f.rows_out_of_scope for f in self.files)
+
+
+class MonthRejected(Exception):
+    """One or more files of a table-month were rejected; the month was left as it was."""
+
+    def __init__(self, table: TableContract, month: dt.date, rejections: list[FileRejected]):
+        lines = "\n".join(f"- {r}" for r in rejections)
+        super().__init__(
+            f"{table.qualified_name} for {month:%Y-%m} was not loaded, because "
+            f"{len(rejections)} file(s) could not be read:\n{lines}\n"
+            "Fix or replace the file(s) in the inbox and run the month again; rows already "
+            "loaded for this month are unchanged."
+        )
+        self.rejections = rejections
+
+
+def scope_practices(conn: duckdb.DuckDBPyConnection, sub_icbs: Iterable[str]) -> list[str] | None:
+    """Practices to keep from national files: members of PCNs in the configured sub-ICBs.
+
+    None means keep everything (no ePCN membership loaded yet).
+    """
+    wanted = sorted(sub_icbs)
+    members = conn.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw_ods' and table_name = 'epcn_members'"
+    ).fetchall()[0][0]
+    if members:
+        members = conn.execute("select count(*) from raw_ods.epcn_members").fetchall()[0][0]
+    if not members:
+        return None
+    where = ""
+    if wanted:
+        codes = ", ".join(sql_text(c) for c in wanted)
+        where = f"where practice_sub_icb_location_code in ({codes})"
+    rows = conn.execute(
+        f"select distinct practice_code from raw_ods.epcn_members {where} order by 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _pseudonymise(conn: duckdb.DuckDBPyConnection, column: str, key: bytes) -> None:
+    values = [
+        r[0]
+        for r in conn.execute(
+            f"select distinct {column} from {CHECKED_TABLE} "
+            f"where _reason is null and {column} is not null"
+        ).fetchall()
+    ]
+    frame = pd.DataFrame(
+        {"nhs_number": values, "patient_id": [nhs_number.pseudonymise(v, key) for v in values]},
+        dtype="string",
+    )
+    conn.register(_PSEUDONYMS, frame)
+
+
+def _load_file(
+    conn: duckdb.DuckDBPyConnection,
+    table: TableContract,
+    month: dt.date,
+    staged: StagedFile,
+    key: bytes | None,
+    scope: list[str] | None,
+    loaded_at: dt.datetime,
+) -> FileResult:
+    opened, layout = staged.opened, staged.layout
+    columns = [
+        column_sql(
+            c, layout, month, check_future=table.source in ("clinical", "local"), table=table
+        )
+        for c in table.columns
+    ]
+    build_checked_table(conn, table, columns, staged.stage)
+
+    nhs_columns = [c.column.name for c in columns if c.column.kind is Kind.NHS_NUMBER]
+    select_list = []
+    join = ""
+    for col in columns:
+        if col.column.kind is Kind.NHS_NUMBER:
+            select_list.append("p.patient_id")
+            join = f"left join {_PSEUDONYMS} as p on p.nhs_number = c.{col.column.name}"
+        else:
+            select_list.append(f"c.{col.column.name}")
+    if nhs_columns:
+        assert key is not None
+        _pseudonymise(conn, nhs_columns[0], key)
+    metadata = (
+        f"date '{month.isoformat()}', {sql_text(opened.file_name)}, c._row, "
+        f"{sql_text(layout.dialect.name)}, timestamp '{loaded_at.isoformat(sep=' ')}'"
+    )
+    target_columns = [c.raw_name for c in table.columns] + [m[0] for m in RAW_METADATA_COLUMNS]
+    loaded = conn.execute(
+        f"insert into {table.qualified_name} ({', '.join(target_columns)}) "
+        f"select {', '.join(select_list)}, {metadata} from {CHECKED_TABLE} as c {join} "
+        "where c._reason is null"
+    ).fetchall()[0][0]
+    quarantined = quarantine_failed_rows(
+        conn, table, month, opened.file_name, columns, staged.stage, loaded_at
+    )
+    rows_in, out_of_scope = staged.rows_in, staged.rows_out_of_scope
+    if rows_in != loaded + quarantined + out_of_scope:
+        # Records counted when the file was read against rows counted as they were written, so
+        # this can actually catch a row going missing.
+        raise RuntimeError(
+            f"{opened.file_name}: {rows_in} rows read but {loaded} loaded + {quarantined} "
+            f"quarantined + {out_of_scope} out of scope; nothing was written for "
+            f"{table.qualified_name} {month:%Y-%m}."
+        )
+    message = f"read as {opened.encoding}" if opened.encoding not in ("utf-8", "xlsx") else ""
+    if scope is not None and table.scope_column:
+        scoped = f"kept practices in scope ({len(scope)} practices)"
+        message = f"{message}; {scoped}" if message else scoped
+    return FileResult(
+        opened.file_name,
+        layout.dialect.name,
+        opened.checksum,
+        "loaded",
+        rows_in,
+        loaded,
+        quarantined,
+        out_of_scope,
+        message,
+    )
+
+
+def _drop_temporary(conn: duckdb.DuckDBPyConnection, stages: Iterable[str] = ()) -> None:
+    """Staged rows hold NHS numbers as delivered: never leave them on the connection."""
+    for name in (*_TEMP_TABLES, *stages):
+        conn.execute(f"drop table if exists temp.{name}")
+    with contextlib.suppress(duckdb.Error):
+        conn.unregister(_PSEUDONYMS)
+
+
+def _log(
+    conn: duckdb.DuckDBPyConnection,
+    table: TableContract,
+    month: dt.date,
+    result: FileResult,
+    loaded_at: dt.datetime,
+) -> None:
+    conn.execute(
+        f"insert into {PIPELINE_SCHEMA}.ingestion_log values "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            table.source,
+            table.name,
+            month,
+            result.file_name,
+            result.dialect,
+            result.checksum_sha256,
+            result.status,
+            result.rows_in,
+            result.rows_loaded,
+            result.rows_quarantined,
+            result.rows_out_of_scope,
+            result.message,
+            loaded_at,
+        ],
+    )
+
+
+def load_month(
+    conn: duckdb.DuckDBPyConnection,
+    table: TableContract,
+    month: str | dt.date,
+    inbox: Path,
+    key: bytes | None = None,
+    sub_icb_scope: Iterable[str] = (),
+    quarantine_dir: Path | None = None,
+) -> LoadResult:
+    """Load (or re-load) every file of `table` for `month`; see the module docstring."""
+    month = parse_month(month)
+    month_dir = inbox / f"{month:%Y-%m}"
+    result = LoadResult(table, month)
+    files = discover(table, month_dir)
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if not files:
+        examples = ", ".join(d.example_file for d in table.dialects)
+        result.missing_message = (
+            f"no {table.qualified_name} file in {month_dir} (expected names like {examples}); "
+            "rows loaded earlier for this month, if any, are kept"
+        )
+        _forget_failed_attempts(conn, table, month)
+        _log(
+            conn,
+            table,
+            month,
+            FileResult("(none)", None, None, "missing", message=result.missing_message),
+            loaded_at,
+        )
+        return result
+
+    needs_key = any(c.kind is Kind.NHS_NUMBER for c in table.columns)
+    if needs_key and key is None:
+        key = nhs_number.load_key()
+    scope = scope_practices(conn, sub_icb_scope) if table.scope_column else None
+    conn.execute(NHS_NUMBER_MACRO)
+
+    stages = [f"{_STAGE}_{n}" for n in range(len(files))]
+    with tempfile.TemporaryDirectory(prefix="pcnmo-") as workdir:
+        prepared: list[StagedFile] = []
+        rejections: list[FileRejected] = []
+        if table.single_file and len(files) > 1:
+            names = ", ".join(p.name for p in files)
+            rejections.append(
+                FileRejected(
+                    names,
+                    f"{len(files)} files for one month of {table.qualified_name}, which is "
+                    "published once a month: loading both would count everything twice. Keep "
+                    "the one you want in the inbox and remove the other.",
+                )
+            )
+        try:
+            # Every file is read (staged) before anything is written, so that a month with
+            # several unreadable files names them all at once.
+            for path, stage in zip(files, stages, strict=True):
+                try:
+                    staged = stage_file(conn, table, path, Path(workdir), month, scope, stage)
+                    prepared.append(staged)
+                except FileRejected as rejection:
+                    rejections.append(rejection)
+            if not rejections:
+                try:
+                    with transaction(conn):
+                        _replace_month(conn, table, month)
+                        for staged in prepared:
+                            file_result = _load_file(
+                                conn, table, month, staged, key, scope, loaded_at
+                            )
+                            _log(conn, table, month, file_result, loaded_at)
+                            result.files.append(file_result)
+                            _drop_temporary(conn, [staged.stage])
+                except FileRejected as rejection:
+                    rejections.append(rejection)
+                    result.files.clear()
+        finally:
+            _drop_temporary(conn, stages)  # after the rollback, if there was one
+    if rejections:
+        _forget_failed_attempts(conn, table, month)
+        for rejection in rejections:
+            _log(
+                conn,
+                table,
+                month,
+                FileResult(rejection.file_name, None, None, "rejected", message=rejection.message),
+                loaded_at,
+            )
+        raise MonthRejected(table, month, rejections)
+    if quarantine_dir is not None:
+        files = [(f.file_name, f.rows_quarantined) for f in result.files]
+        write_quarantine_files(conn, table, month, files, quarantine_dir)
+    return result
+
+
+def _forget_failed_attempts(
+    conn: duckdb.DuckDBPyConnection, table: TableContract, month: dt.date
+) -> None:
+    """Only the latest attempt's rejections or missing notice stay in the log (no pile-up)."""
+    conn.execute(
+        f"delete from {PIPELINE_SCHEMA}.ingestion_log where source = ? and table_name = ? "
+        "and month = ? and status in ('missing', 'rejected')",
+        [table.source, table.name, month],
+    )
+
+
+def _replace_month(conn: duckdb.DuckDBPyConnection, table: TableContract, month: dt.date) -> None:
+    conn.execute(f"delete from {table.qualified_name} where _month = ?", [month])
+    for target in ("ingestion_log", "quarantine"):
+        conn.execute(
+            f"delete from {PIPELINE_SCHEMA}.{target} where source = ? and table_name = ? "
+            "and month = ?",
+            [table.source, table.name, month],
+        )

@@ -1,0 +1,287 @@
+"""The validation SQL generated from a contract: one expression per column to type its value,
+the checks that quarantine a row, and the checked table every load writes from.
+
+Each value is trimmed (`v_<column>`), then typed (`t_<column>`), then checked, each step once
+per row; a failing row carries every reason and every failing column. NHS numbers are checked
+with modulus 11 in SQL (`NHS_NUMBER_MACRO`), and no message shows a value that looks like one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from ingestion.duckdb_io import sql_text
+from ingestion.inbox import Layout
+from ingestion.staging import field_name
+from pcnmo.calendar import month_end
+from pcnmo.contracts import PATTERN_HELP, PATTERNS, Column, Kind, TableContract, human_date_format
+
+# Digit runs shaped like an NHS number (3-3-4, spaces or hyphens optional) are removed from
+# free text: staff sometimes type one into a narrative, and it must never be stored.
+_NHS_LIKE_IN_TEXT = r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}"
+REDACTED = "[number removed]"
+CHECKED_TABLE = "_pcnmo_checked"
+
+_NUMBER_TYPES = {Kind.INTEGER: "bigint", Kind.DECIMAL: "double", Kind.MONEY: "decimal(18, 5)"}
+
+
+def redacted_sql(value: str) -> str:
+    """SQL: the text with every NHS-number-shaped digit run replaced."""
+    return f"regexp_replace({value}, {sql_text(_NHS_LIKE_IN_TEXT)}, {sql_text(REDACTED)}, 'g')"
+
+
+@dataclass(frozen=True)
+class ColumnSql:
+    """SQL for one contract column.
+
+    `value` is an expression over the staged fields (the literal `null` when the file does not
+    carry the column) and `to_typed` types any text expression as the raw column. The checks
+    refer to `v_<name>` and `t_<name>`, which `build_checked_table` computes once per row in an
+    inner query: a date is parsed once, not once for each of its checks.
+    """
+
+    column: Column
+    label: str  # what the person who made the file calls the column
+    value: str  # trimmed text, NULL when empty
+    to_typed: Callable[[str], str]  # text expression -> the value as it lands in the raw table
+    checks: tuple[tuple[str, str], ...]  # (failing condition, message expression)
+
+    @property
+    def present(self) -> bool:
+        return self.value != "null"
+
+    @property
+    def value_ref(self) -> str:
+        return f"v_{self.column.name}"
+
+    @property
+    def typed_ref(self) -> str:
+        return f"t_{self.column.name}"
+
+    @property
+    def typed(self) -> str:
+        """The typed value computed from the staged fields."""
+        return self.to_typed(f"({self.value})")
+
+    @property
+    def typed_from_ref(self) -> str:
+        """The typed value computed from `v_<name>`."""
+        return self.to_typed(self.value_ref)
+
+
+def _typing(kind: Kind, date_formats: tuple[str, ...]) -> Callable[[str], str]:
+    """How a trimmed text expression becomes the value the raw table holds."""
+
+    def typed(text: str) -> str:
+        if kind in (Kind.DATE, Kind.MONTH):
+            tries = ", ".join(f"try_strptime({text}, {sql_text(f)})" for f in date_formats)
+            if kind is Kind.MONTH:
+                return f"cast(date_trunc('month', coalesce({tries})) as date)"
+            return f"cast(coalesce({tries}) as date)"
+        if kind in _NUMBER_TYPES:
+            return f"try_cast(replace({text}, ',', '') as {_NUMBER_TYPES[kind]})"
+        if kind in PATTERNS:
+            return f"upper({text})"
+        if kind is Kind.NHS_NUMBER:
+            return f"regexp_replace({text}, '[[:space:]-]', '', 'g')"
+        if kind is Kind.FREE_TEXT:
+            return redacted_sql(text)
+        return text
+
+    return typed
+
+
+def column_sql(
+    column: Column,
+    layout: Layout,
+    month: dt.date,
+    check_future: bool,
+    table: TableContract | None = None,
+) -> ColumnSql:
+    dialect = layout.dialect
+    if column.from_file_name:
+        source = sql_text(layout.file_values[column.name])
+        label = f"{column.name} (from the file name)"
+    elif column.name in layout.positions:
+        source = f"nullif(trim({field_name(layout.positions[column.name])}), '')"
+        label = column.header(dialect.name) or f"column {column.position}"
+    else:
+        absent = f"cast(null as {column.duckdb_type})"
+        return ColumnSql(column, column.name, "null", lambda _: absent, ())
+    value = f"v_{column.name}"
+    typed = f"t_{column.name}"
+
+    # An NHS number in the wrong column (swapped columns are a classic) must not reach the
+    # quarantine through the message that says the value is wrong.
+    shown_value = value if column.kind is Kind.SNOMED else redacted_sql(value)
+    quoted = f"'''' || left({shown_value}, 60) || ''''"
+
+    def says(text: str) -> str:
+        """SQL for the message "<label> '<value>'<text>" (the value cut to 60 characters)."""
+        return f"{sql_text(label + ' ')} || {quoted} || {sql_text(text)}"
+
+    checks: list[tuple[str, str]] = []
+    if column.required:
+        checks.append((f"{value} is null", sql_text(f"{label} is empty")))
+    kind = column.kind
+    formats = column.date_formats or dialect.date_formats
+    if kind in (Kind.DATE, Kind.MONTH):
+        shown = " or ".join(human_date_format(f) for f in formats[:2])
+        not_a_date = says(f" is not a date ({shown})")
+        checks.append((f"{value} is not null and {typed} is null", not_a_date))
+        checks.append((f"{typed} < date '1880-01-01'", says(" is before 1880")))
+        if kind is Kind.MONTH:
+            checks.append(
+                (
+                    f"{typed} <> date '{month.isoformat()}'",
+                    says(f" is not the inbox month {month:%Y-%m}"),
+                )
+            )
+        elif check_future and not column.future_ok:
+            end = month_end(month)
+            checks.append(
+                (
+                    f"{typed} > date '{end.isoformat()}'",
+                    says(f" is after the end of the reporting month ({end})"),
+                )
+            )
+        if kind is Kind.DATE and column.in_month_unless:
+            # Earlier dates only on a row whose other date falls in the month (a repeat
+            # template ended this month, shown on its latest issue from an earlier month).
+            start, end = month.isoformat(), month_end(month).isoformat()
+            other = column.in_month_unless
+            other_label = other
+            if table is not None:
+                other_label = table.column(other).header(dialect.name) or other
+            early = f"{typed} < date '{start}'"
+            if other in layout.positions:
+                early += (
+                    f" and not coalesce(t_{other} between date '{start}' and date '{end}', false)"
+                )
+            checks.append(
+                (
+                    early,
+                    says(
+                        f" is before the reporting month {month:%Y-%m} and {other_label} "
+                        "is not in that month"
+                    ),
+                )
+            )
+    elif kind in _NUMBER_TYPES:
+        noun = "a whole number" if kind is Kind.INTEGER else "a number"
+        checks.append((f"{value} is not null and {typed} is null", says(f" is not {noun}")))
+        if column.minimum is not None:
+            checks.append((f"{typed} < {column.minimum}", says(f" is below {column.minimum:g}")))
+        if column.maximum is not None:
+            checks.append((f"{typed} > {column.maximum}", says(f" is above {column.maximum:g}")))
+    elif kind in (Kind.CODE, Kind.FLAG):
+        accepted = ", ".join(sql_text(a.upper()) for a in column.accepted)
+        allowed = ", ".join(column.accepted)
+        checks.append(
+            (
+                f"{value} is not null and upper({value}) not in ({accepted})",
+                says(f" is not one of: {allowed}"),
+            )
+        )
+    elif kind in PATTERNS:
+        checks.append(
+            (
+                f"{value} is not null "
+                f"and not regexp_full_match({typed}, {sql_text(PATTERNS[kind])})",
+                says(f" is not {PATTERN_HELP[kind]}"),
+            )
+        )
+    elif kind is Kind.NHS_NUMBER:
+        checks.append(
+            (
+                f"{value} is not null and not pcnmo_nhs_number_is_valid({typed})",
+                sql_text(
+                    f"{label} is not a valid NHS number (10 digits passing the modulus-11 check)"
+                ),
+            )
+        )
+    return ColumnSql(column, label, source, _typing(kind, formats), tuple(checks))
+
+
+# Modulus 11 (NHS Data Dictionary): weights 10..2 on the first nine digits, 11 minus the
+# remainder is the check digit; 11 means 0 and 10 means no valid number. `(11 - r) % 11` maps
+# 11 to 0 and leaves 10, which no digit equals. A plain expression (no subquery), so the CASE
+# really does guard the digit arithmetic: text such as 'NOT KNOWN' is invalid, not an error.
+_WEIGHTED_DIGITS = " + ".join(f"{10 - i} * (ascii(substr(d, {i + 1}, 1)) - 48)" for i in range(9))
+NHS_NUMBER_MACRO = f"""
+create or replace temp macro pcnmo_nhs_number_is_valid(d) as (
+    case
+        when regexp_full_match(coalesce(d, ''), '[0-9]{{10}}')
+            then (11 - ({_WEIGHTED_DIGITS}) % 11) % 11 = ascii(substr(d, 10, 1)) - 48
+        else false
+    end
+)
+"""
+
+
+def build_checked_table(
+    conn: duckdb.DuckDBPyConnection,
+    table: TableContract,
+    columns: list[ColumnSql],
+    stage: str,
+) -> None:
+    """Build the checked table: typed values, failure reasons and the failing column names."""
+    failures: list[tuple[str, str, str]] = []  # (condition, message, label)
+    for col in columns:
+        failures += [(cond, msg, col.label) for cond, msg in col.checks]
+    present = [c for c in columns if c.present]
+    if table.key is not None:
+        key_cols = [c for c in present if not table.key or c.column.name in table.key]
+        partition = ", ".join(
+            c.typed_ref if c.column.kind is Kind.NHS_NUMBER else f"upper({c.value_ref})"
+            for c in key_cols
+        )
+        # Columns from the file name are the same on every row of a file: naming them adds
+        # nothing to "duplicate of row N (same NHS Number)".
+        named = [c.label for c in key_cols if not c.column.from_file_name]
+        if table.key and named:
+            what, failed_columns = "same " + ", ".join(named), ", ".join(named)
+        else:
+            what, failed_columns = "identical row", "(whole row)"
+        first_row = f"first_value(_row) over (partition by {partition} order by _row)"
+        failures.append(
+            (
+                "_first_row <> _row",
+                f"{sql_text('duplicate of row ')} || _first_row || {sql_text(f' ({what})')}",
+                failed_columns,
+            )
+        )
+    else:
+        first_row = "_row"
+    reason = (
+        "nullif(concat_ws('; ', "
+        + ", ".join(f"case when {cond} then {msg} end" for cond, msg, _ in failures)
+        + "), '')"
+        if failures
+        else "cast(null as varchar)"
+    )
+    failed = (
+        "concat_ws(', ', "
+        + ", ".join(f"case when {cond} then {sql_text(label)} end" for cond, _, label in failures)
+        + ")"
+        if failures
+        else "''"
+    )
+    # Each value is trimmed, then typed, then checked, each step once per row: the reason
+    # and the failed-column list refer to the results instead of re-evaluating them.
+    values = ", ".join(f"{c.value} as {c.value_ref}" for c in present) or "1 as _nothing"
+    typed_refs = ", ".join(f"{c.typed_from_ref} as {c.typed_ref}" for c in present)
+    landed = ", ".join(
+        f"{c.typed_ref if c.present else c.typed} as {c.column.name}" for c in columns
+    )
+    conn.execute(
+        f"create or replace temp table {CHECKED_TABLE} as "
+        f"select _row, {landed}, {reason} as _reason, {failed} as _failed from ("
+        f"select *, {first_row} as _first_row from ("
+        f"select *{', ' + typed_refs if typed_refs else ''} from ("
+        f"select _row, {values} from {stage})))"
+    )
