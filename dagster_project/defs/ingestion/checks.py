@@ -1,7 +1,7 @@
 """Quality checks on the raw tables, shown beside each raw asset in the Dagster UI.
 
 - `great_expectations_suite` (per table, per month, blocking): the GX suite of
-  `ingestion.expectations` on the rows loaded for the month. Blocking failures stop the
+  `quality.raw_suites` on the rows loaded for the month. Blocking failures stop the
   models downstream; warnings are reported without stopping them.
 - `delivered_and_clean` (per table, per month, warning): the month's file arrived and no row
   was quarantined, read from the ingestion log.
@@ -14,9 +14,9 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.partitions import monthly_partitions
 from ingestion.duckdb_io import PIPELINE_SCHEMA, ensure_schema
-from ingestion.expectations import expectations_for, validate
 from pcnmo.calendar import parse_month
 from pcnmo.contracts import CONTRACTS, TableContract
+from quality.raw_suites import expectations_for, validate
 
 
 def _outcome_table(rows: list[tuple[str, str, str, str, int, str]]) -> dg.MetadataValue:

@@ -1,6 +1,6 @@
 """Quality checks on the dbt marts, shown beside the model in the Dagster UI.
 
-- `great_expectations_suite` on each mart with a suite in `ingestion.mart_expectations`
+- `great_expectations_suite` on each mart with a suite in `quality.mart_suites`
   (the KPI values, prescribing cost, safety alerts). A failed blocking expectation is an
   ERROR, anything else a WARN. They run after the dbt build (every model is one dbt op, so
   they cannot hold back models built in the same op); `build_warehouse` selects them with the
@@ -10,7 +10,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from ingestion.mart_expectations import MART_SUITES, MartSuite
+from quality.mart_suites import MART_SUITES, MartSuite
 
 
 def _outcome_table(rows: list[tuple[str, str, str, int, str]]) -> dg.MetadataValue:

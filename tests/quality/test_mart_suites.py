@@ -2,7 +2,7 @@ from datetime import date
 
 import pandas as pd
 
-from ingestion.mart_expectations import ALERTS_TABLE, COST_TABLE, MART_SUITES, validate_kpi_values
+from quality.mart_suites import ALERTS_TABLE, COST_TABLE, MART_SUITES, validate_kpi_values
 
 
 def _row(**overrides) -> dict:

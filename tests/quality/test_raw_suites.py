@@ -2,8 +2,8 @@ import datetime as dt
 
 import pandas as pd
 
-from ingestion.expectations import validate
 from pcnmo.contracts import PATIENTS, SAFETY_ALERTS
+from quality.raw_suites import validate
 
 PSEUDONYM = "P" + "A" * 26
 OTHER = "P" + "B" * 26

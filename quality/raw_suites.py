@@ -7,16 +7,13 @@ Expectations marked `blocking` guard against data that would poison the marts or
 privacy; the rest warn.
 
 GX validates pandas DataFrames here: its SQL path does not work with DuckDB on this stack
-(see shared/stack.md), and one month of one table fits comfortably in memory.
+(every expectation fails inside GX's SQLAlchemy engine), and one month of one table fits
+comfortably in memory.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-
-# GX reads this at import time; the project runs offline and sends no analytics.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import great_expectations as gx
 import pandas as pd

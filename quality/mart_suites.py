@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ingestion.expectations import ExpectationOutcome, SuiteOutcome, gx, run_suite
+from quality.raw_suites import ExpectationOutcome, SuiteOutcome, gx, run_suite
 
 TABLE = "marts.fct_kpi_values"
 COST_TABLE = "marts.fct_prescribing_cost"
