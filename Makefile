@@ -75,7 +75,7 @@ render: install
 	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { \
 		echo "make render needs LibreOffice Calc and poppler-utils, which are not installed."; \
 		echo "On Debian/Ubuntu: sudo apt-get install -y libreoffice-calc poppler-utils"; exit 1; }
-	$(BIN)/python -m reports.render
+	$(BIN)/python -m tools.render
 
 clean:
 	rm -rf $(PCNMO_DATA_DIR) dbt_pcnmo/target dbt_pcnmo/logs .pytest_cache

@@ -49,6 +49,17 @@ def _checksum(path: Path) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def inbox_months(inbox: Path) -> list[str]:
+    """The reporting months (`YYYY-MM` folders) the inbox holds, oldest first."""
+    return (
+        sorted(
+            p.name for p in inbox.iterdir() if p.is_dir() and len(p.name) == 7 and p.name[4] == "-"
+        )
+        if inbox.is_dir()
+        else []
+    )
+
+
 def discover(table: TableContract, month_dir: Path) -> list[Path]:
     """Files in the month folder that any dialect of the table claims, in name order."""
     if not month_dir.is_dir():

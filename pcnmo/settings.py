@@ -12,6 +12,8 @@ command line (and the tests) apply before Dagster, dbt and Great Expectations st
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +85,21 @@ def tool_environment(paths: Paths) -> dict[str, str]:
         DUCKDB_PATH_ENV: str(paths.warehouse),
         DAGSTER_HOME_ENV: str(paths.data_dir / "dagster"),
     }
+
+
+def dbt_executable() -> str:
+    """dbt installed beside this interpreter (so an un-activated virtualenv still works), else
+    the one on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
+
+
+def path_with_dbt() -> str:
+    """PATH with `dbt_executable()`'s folder first: tools that run plain `dbt` (dagster-dbt's
+    manifest preparer) then find the project's own."""
+    path = os.environ.get("PATH", "")
+    folder = str(Path(dbt_executable()).parent)
+    return path if path.split(os.pathsep)[0] == folder else f"{folder}{os.pathsep}{path}"
 
 
 def sub_icb_scope() -> frozenset[str]:

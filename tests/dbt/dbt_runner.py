@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pcnmo import settings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_pcnmo"
 SEEDS_DIR = REPO_ROOT / "seeds"
-
-
-def dbt_executable() -> str:
-    """The dbt CLI of the running interpreter's environment, else the one on PATH."""
-    beside_python = Path(sys.executable).parent / "dbt"
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("dbt")
-    if found is None:
-        raise RuntimeError("dbt is not installed in this environment")
-    return found
 
 
 @dataclass(frozen=True)
@@ -47,7 +36,7 @@ def run_dbt(*args: str, duckdb_path: Path, work_dir: Path) -> DbtInvocation:
     """Run `dbt <args>` on dbt_pcnmo against `duckdb_path`; artifacts go under `work_dir`."""
     target_path = work_dir / "target"
     command = [
-        dbt_executable(),
+        settings.dbt_executable(),
         *args,
         "--project-dir",
         str(DBT_PROJECT_DIR),

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from ingestion.synthetic import codes
+from synthetic import codes
 from tests.dbt.dbt_runner import REPO_ROOT, SEEDS_DIR, DbtInvocation, build_selection, failed_nodes
 from tests.dbt.test_smr_cohort_build import query
 from tests.dbt.test_staging_build import Row, delivered, write_raw_warehouse

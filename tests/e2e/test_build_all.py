@@ -13,10 +13,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ingestion.synthetic import SyntheticConfig, generate
 from pcnmo.contracts import CONTRACTS
+from synthetic import SyntheticConfig, generate
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.e2e
 
 MONTHS = ["2025-04", "2025-05", "2025-06"]
 TINY = SyntheticConfig(

@@ -120,10 +120,6 @@ def build_delivery_check(table: TableContract) -> dg.AssetChecksDefinition:
     return _check
 
 
-expectations_checks = [build_expectations_check(table) for table in CONTRACTS]
-delivery_checks = [build_delivery_check(table) for table in CONTRACTS]
-
-
 @dg.multi_asset_check(
     specs=[
         dg.AssetCheckSpec("dbt_source_freshness", asset=list(table.asset_key))
@@ -151,3 +147,11 @@ def dbt_source_freshness(dbt: DbtCliResource):
                 "max_loaded_at": str(result.get("max_loaded_at")) if result else "",
             },
         )
+
+
+# Every check on the raw tables, for Definitions and for the report of check results.
+CHECKS: list[dg.AssetChecksDefinition] = [
+    *(build_expectations_check(table) for table in CONTRACTS),
+    *(build_delivery_check(table) for table in CONTRACTS),
+    dbt_source_freshness,
+]

@@ -13,7 +13,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.ingestion import checks as ingestion_checks
 from dagster_project.defs.reports.check_records import latest_check_results
+from dagster_project.defs.transform import checks as transform_checks
 from dagster_project.defs.transform.dbt_models import pcnmo_dbt_models
 from dagster_project.partitions import financial_quarter_partitions, monthly_partitions
 from pcnmo import settings
@@ -67,16 +69,10 @@ PUBLISHED_DEPS = sorted(
 def defined_check_keys() -> list[dg.AssetCheckKey]:
     """Every asset check the project defines: dbt tests on models and seeds, and the Python
     checks of defs/ingestion and defs/transform. (An asset's context only knows the repository
-    under a code server, not in `execute_in_process`, so the modules are read directly.)"""
-    from dagster_project.defs.ingestion import checks as ingestion_checks
-    from dagster_project.defs.transform import checks as transform_checks
-
+    under a code server, not in `execute_in_process`, so the check lists are read directly.)"""
     keys = set(pcnmo_dbt_models.check_keys)
-    for module in (ingestion_checks, transform_checks):
-        for value in vars(module).values():
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, dg.AssetsDefinition):
-                    keys |= set(item.check_keys)
+    for check in (*ingestion_checks.CHECKS, *transform_checks.CHECKS):
+        keys |= set(check.check_keys)
     return sorted(keys, key=lambda k: (k.asset_key.path, k.name))
 
 

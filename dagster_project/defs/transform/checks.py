@@ -61,4 +61,5 @@ def _mart_suite_check(suite: MartSuite) -> dg.AssetChecksDefinition:
     return _check
 
 
-mart_suite_checks = [_mart_suite_check(suite) for suite in MART_SUITES]
+# Every check on the marts outside dbt, for Definitions and for the report of check results.
+CHECKS: list[dg.AssetChecksDefinition] = [_mart_suite_check(suite) for suite in MART_SUITES]

@@ -11,11 +11,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.synthetic.clinical import NO_END, ClinicalRecord, as_days, latest_template_issues
-from ingestion.synthetic.config import GenerationSummary, Month
-from ingestion.synthetic.formulary import DRUGS
-from ingestion.synthetic.organisations import Practice
-from ingestion.synthetic.writer import fixed, write_csv
 from pcnmo.contracts import (
     CLINICAL_EVENTS,
     DISCHARGES,
@@ -23,6 +18,11 @@ from pcnmo.contracts import (
     PATIENTS,
     TableContract,
 )
+from synthetic.clinical import NO_END, ClinicalRecord, as_days, latest_template_issues
+from synthetic.config import GenerationSummary, Month
+from synthetic.formulary import DRUGS
+from synthetic.organisations import Practice
+from synthetic.writer import fixed, write_csv
 
 NAT = np.datetime64("NaT", "D")
 # How each system spells the same coded values (both spellings are in the contracts).

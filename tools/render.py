@@ -1,7 +1,7 @@
 """`make render`: the latest dashboard workbook and ICB return as PDF and PNG pages, to look at
 without Excel (LibreOffice headless for xlsx -> PDF, poppler's pdftoppm for PDF -> PNG).
 
-    python -m reports.render [--outputs DIR] [--rendered DIR] [--dpi N]
+    python -m tools.render [--outputs DIR] [--rendered DIR] [--dpi N]
 
 Note: LibreOffice 7.4 does not draw Excel sparklines when it prints, so the Dashboard's
 12-month column is blank in the PDF; Excel shows them.
@@ -59,7 +59,7 @@ def render(workbook: Path, rendered: Path, dpi: int) -> tuple[Path, list[Path]]:
 
 def main(argv: list[str] | None = None) -> int:
     paths = settings.paths()
-    parser = argparse.ArgumentParser(prog="python -m reports.render", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.render", description=__doc__)
     parser.add_argument("--outputs", type=Path, default=paths.outputs)
     parser.add_argument("--rendered", type=Path, default=paths.data_dir / "rendered")
     parser.add_argument("--dpi", type=int, default=110)

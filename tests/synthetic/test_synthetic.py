@@ -16,9 +16,9 @@ import openpyxl
 import pytest
 
 from ingestion.nhs_number import is_valid, normalise
-from ingestion.synthetic import GenerationSummary, SyntheticConfig, generate, write_national_epd
-from ingestion.synthetic.public import EPD_LEGACY_LAYOUT
 from pcnmo.contracts import CONTRACTS, EPD, PATTERNS, Kind, TableContract
+from synthetic import GenerationSummary, SyntheticConfig, generate, write_national_epd
+from synthetic.public import EPD_LEGACY_LAYOUT
 
 TINY = SyntheticConfig(seed=7, patients=2000, practices=2, months=3, pcns=3)
 CLINICAL = ("patients", "events", "medication_issues", "discharges")

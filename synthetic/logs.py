@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.synthetic.clinical import ClinicalRecord
-from ingestion.synthetic.config import GenerationSummary, Month
-from ingestion.synthetic.organisations import Pcn, Practice
-from ingestion.synthetic.writer import write_log
 from pcnmo import contracts
 from pcnmo.contracts import TableContract
+from synthetic.clinical import ClinicalRecord
+from synthetic.config import GenerationSummary, Month
+from synthetic.organisations import Pcn, Practice
+from synthetic.writer import write_log
 
 # Share of the hazards a quarterly PINCER search finds that the pharmacy team logs and works
 # through (of those, four in five are completed): a PCN running PINCER actively.

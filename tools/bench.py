@@ -1,4 +1,4 @@
-"""`make bench`: wall time, peak memory and throughput of the three scale tiers of design.md §8.
+"""`make bench`: wall time, peak memory and throughput of the three scale tiers.
 
 - pcn: the whole pipeline (`ingest_month` over 12 months, then `build_warehouse`) on the
   default synthetic PCN (50,000 patients, 6 practices) inside its 8-PCN ICB;
@@ -14,7 +14,6 @@ the national month: at most 2x the bare scan, under 4 GB peak memory.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -38,10 +37,10 @@ class Measurement:
 
 
 def _run_child(args: list[str], env: dict[str, str]) -> Measurement:
-    """Run `python -m dagster_project.bench ...` and measure it (and its children) alone."""
+    """Run `python -m tools.bench ...` and measure it (and its children) alone."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "dagster_project.bench", *args],
+        [sys.executable, "-m", "tools.bench", *args],
         env=env,
         stdout=subprocess.PIPE,
         text=True,
@@ -87,7 +86,8 @@ def _bare_scan(folder: str) -> dict:
 
 def _pipeline(data_dir: str) -> dict:
     os.environ["PCNMO_DATA_DIR"] = data_dir
-    from dagster_project.cli import inbox_months, prepare_dbt_manifest, prepare_environment
+    from ingestion.inbox import inbox_months
+    from tools.cli.environment import prepare_dbt_manifest, prepare_environment
 
     paths = prepare_environment()
     prepare_dbt_manifest()
@@ -161,7 +161,7 @@ def _national(data_dir: str, epd_file: str) -> dict:
 
 
 def _generate(inbox: Path, **overrides: int) -> float:
-    from ingestion.synthetic import SyntheticConfig, generate
+    from synthetic import SyntheticConfig, generate
 
     started = time.perf_counter()
     generate(inbox, SyntheticConfig(months=MONTHS, **overrides))
@@ -177,7 +177,7 @@ def run_benchmark(tiers: list[str], national_rows: int, workdir: Path) -> list[d
         shutil.rmtree(data_dir.parent, ignore_errors=True)
         inbox = data_dir / "inbox"
         if tier == "national":
-            from ingestion.synthetic import SyntheticConfig, write_national_epd
+            from synthetic import SyntheticConfig, write_national_epd
 
             _generate(inbox, pcns=8)
             epd = inbox / NATIONAL_MONTH / f"EPD_{NATIONAL_MONTH.replace('-', '')}.csv"
@@ -256,32 +256,27 @@ def _print(results: list[dict]) -> None:
             print(f"  {verdict} the target (<= 2x bare scan, < 4 GB)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0].startswith("_"):  # child-process work
-        work = {"_bare_scan": _bare_scan, "_pipeline": _pipeline, "_national": _national}
-        print(json.dumps(work[argv[0]](*argv[1:]), default=str))
-        return 0
-    parser = argparse.ArgumentParser(prog="pcnmo bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--tiers", default=",".join(TIERS), help="comma-separated: pcn,icb,national"
-    )
-    parser.add_argument("--national-rows", type=int, default=17_000_000)
-    parser.add_argument("--workdir", type=Path, help="where to write (default: a temporary folder)")
-    parser.add_argument("--keep", action="store_true", help="keep the generated data")
-    args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pcnmo-bench-"))
+def bench(tiers: list[str], national_rows: int, workdir: Path | None, keep: bool) -> int:
+    """Run the tiers, print each as it finishes; keep the data (and a JSON summary) if asked."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="pcnmo-bench-"))
     print(f"Benchmark on {os.cpu_count()} cores; working in {workdir}")
     try:
-        results = run_benchmark(args.tiers.split(","), args.national_rows, workdir)
-        out = workdir.parent / "pcnmo-bench-results.json" if args.keep else None
-        if out:
+        results = run_benchmark(tiers, national_rows, workdir)
+        if keep:
+            out = workdir.parent / "pcnmo-bench-results.json"
             out.write_text(json.dumps(results, indent=2, default=str))
     finally:
-        if not args.keep:
+        if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
+def main(argv: list[str]) -> int:
+    """Child-process work: `python -m tools.bench _<work> ARGS...` prints its report as JSON."""
+    work = {"_bare_scan": _bare_scan, "_pipeline": _pipeline, "_national": _national}
+    print(json.dumps(work[argv[0]](*argv[1:]), default=str))
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

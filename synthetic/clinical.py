@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingestion.synthetic import codes
-from ingestion.synthetic.codes import Code
-from ingestion.synthetic.config import Month
-from ingestion.synthetic.formulary import (
+from synthetic import codes
+from synthetic.codes import Code
+from synthetic.config import Month
+from synthetic.formulary import (
     ACUTES,
     ADDICTIVE,
     AGE_GROUPS,
@@ -29,9 +29,9 @@ from ingestion.synthetic.formulary import (
     drug_flags,
     drugs_in_class,
 )
-from ingestion.synthetic.organisations import Practice
-from ingestion.synthetic.population import DAYS_PER_YEAR, Population
-from ingestion.synthetic.writer import spell
+from synthetic.organisations import Practice
+from synthetic.population import DAYS_PER_YEAR, Population
+from synthetic.writer import spell
 
 NAT = np.datetime64("NaT")
 SMR_PER_PATIENT_YEAR = 0.043  # about 2,000 a year for 50,000 patients (2 WTE pharmacists)

@@ -36,7 +36,7 @@ KIND_HELP = {
 
 INTRO = """# Extract specification
 
-<!-- Generated from ingestion/contracts.py by `pcnmo docs`; do not edit by hand. -->
+<!-- Generated from pcnmo/contracts/ by `pcnmo docs`; do not edit by hand. -->
 
 What pcnmo reads each month, and exactly how each file must look. The loader enforces this
 document: it is generated from the same contracts.

@@ -15,15 +15,15 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from ingestion.synthetic.config import SyntheticConfig, reporting_months
-from ingestion.synthetic.organisations import (
+from synthetic.config import SyntheticConfig, reporting_months
+from synthetic.organisations import (
     ICB_CODE,
     ICB_NAME,
     REGION_CODE,
     REGION_NAME,
     build_icb,
 )
-from ingestion.synthetic.public import EPD_LEGACY_LAYOUT, EPD_PRODUCTS
+from synthetic.public import EPD_LEGACY_LAYOUT, EPD_PRODUCTS
 
 NATIONAL_PRACTICES = 6_700
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingestion.synthetic.organisations import Practice
+from synthetic.organisations import Practice
 
 # Share of a GP list in each quinary band 0_4 ... 90_94, 95+ (about 18% aged 65+).
 QUINARY_SHARES = np.array(

@@ -1,7 +1,7 @@
 """Deterministic synthetic data: a whole inbox for a synthetic ICB, month by month.
 
 `generate(inbox, SyntheticConfig(...))` writes `<inbox>/<YYYY-MM>/` folders holding every file
-the contracts in `ingestion.contracts` describe, in the formats they declare:
+the contracts in `pcnmo.contracts` describe, in the formats they declare:
 
 - per clinical PCN practice: `EMIS_<ODS>_<entity>_<YYYYMM>.csv` or `S1_<ODS>_...` for
   patients, events, medication_issues and discharges (practices alternate EMIS / SystmOne);
@@ -35,8 +35,8 @@ row by file name and reason, so a test can check the loader quarantined exactly 
    half way through (ePCN shows the ended and the new relationship).
 """
 
-from ingestion.synthetic.config import GenerationSummary, SyntheticConfig
-from ingestion.synthetic.generator import generate
-from ingestion.synthetic.national_epd import write_national_epd
+from synthetic.config import GenerationSummary, SyntheticConfig
+from synthetic.generator import generate
+from synthetic.national_epd import write_national_epd
 
 __all__ = ["GenerationSummary", "SyntheticConfig", "generate", "write_national_epd"]

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.synthetic.clinical import ClinicalRecord, simulate_clinical
-from ingestion.synthetic.config import GenerationSummary, SyntheticConfig, reporting_months
-from ingestion.synthetic.extracts import write_clinical_extracts
-from ingestion.synthetic.logs import write_logs
-from ingestion.synthetic.organisations import build_icb
-from ingestion.synthetic.population import nhs_numbers, simulate_population
-from ingestion.synthetic.public import (
+from synthetic.clinical import ClinicalRecord, simulate_clinical
+from synthetic.config import GenerationSummary, SyntheticConfig, reporting_months
+from synthetic.extracts import write_clinical_extracts
+from synthetic.logs import write_logs
+from synthetic.organisations import build_icb
+from synthetic.population import nhs_numbers, simulate_population
+from synthetic.public import (
     list_sizes,
     write_epcn,
     write_epd,

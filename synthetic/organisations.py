@@ -11,7 +11,7 @@ from datetime import date
 
 import numpy as np
 
-from ingestion.synthetic.config import Month, SyntheticConfig
+from synthetic.config import Month, SyntheticConfig
 
 ICB_CODE = "Q99"
 ICB_NAME = "NHS Synthetic ICB"

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ingestion.synthetic.clinical import ClinicalRecord
-from ingestion.synthetic.config import GenerationSummary, Month
-from ingestion.synthetic.formulary import ASTRO_BANDS, DRUGS, EPD_ONLY, Drug
-from ingestion.synthetic.organisations import (
+from pcnmo.contracts import EPCN_MEMBERS, EPCN_PCNS, EPD, EPRACCUR, LIST_SIZES
+from synthetic.clinical import ClinicalRecord
+from synthetic.config import GenerationSummary, Month
+from synthetic.formulary import ASTRO_BANDS, DRUGS, EPD_ONLY, Drug
+from synthetic.organisations import (
     ICB_CODE,
     ICB_NAME,
     PCN_OPEN,
@@ -26,9 +27,8 @@ from ingestion.synthetic.organisations import (
     REGION_NAME,
     Icb,
 )
-from ingestion.synthetic.population import FEMALE_SHARE, band_of, pyramid, quinary_counts
-from ingestion.synthetic.writer import contract_headers, fixed, spell_date, write_csv, write_xlsx
-from pcnmo.contracts import EPCN_MEMBERS, EPCN_PCNS, EPD, EPRACCUR, LIST_SIZES
+from synthetic.population import FEMALE_SHARE, band_of, pyramid, quinary_counts
+from synthetic.writer import contract_headers, fixed, spell_date, write_csv, write_xlsx
 
 # domain.md 5.1: the 26 columns of the legacy EPD file, in order.
 EPD_LEGACY_LAYOUT = (
