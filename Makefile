@@ -1,26 +1,21 @@
 # Two commands set everything up on a fresh machine with Python 3.11-3.13:
-#   make demo   create .venv, generate a synthetic PCN, run the whole monthly pipeline
-#   make test   lint and run the test suite
-#   make render the latest dashboard workbook and ICB return as PDF and PNG pages
+#   make demo       create .venv, generate a synthetic PCN, run the whole monthly pipeline
+#   make test       lint and run the whole test suite (two workers)
+#   make test-fast  the inner loop: Python unit tests and the dbt unit tests, about a minute
+#   make render     the latest dashboard workbook and ICB return as PDF and PNG pages
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
 # One data directory holds inbox, warehouse, quarantine, published copy, outputs and the
-# Dagster instance; override it with PCNMO_DATA_DIR=/somewhere make demo.
+# Dagster instance; override it with PCNMO_DATA_DIR=/somewhere make demo. Everything else
+# (the warehouse path, DAGSTER_HOME, telemetry off) the pcnmo command derives from it.
 export PCNMO_DATA_DIR ?= $(CURDIR)/data
-export DAGSTER_HOME ?= $(PCNMO_DATA_DIR)/dagster
-export PCNMO_DUCKDB_PATH ?= $(PCNMO_DATA_DIR)/warehouse/pcnmo.duckdb
-# dbt and dagster are called as commands by the pipeline: use the project's own.
-export PATH := $(CURDIR)/$(BIN):$(PATH)
-# Telemetry off for every tool, so runs are quiet and work offline.
-export DO_NOT_TRACK := 1
-export DBT_SEND_ANONYMOUS_USAGE_STATS := false
-export GX_ANALYTICS_ENABLED := False
-export DAGSTER_DISABLE_TELEMETRY := true
+# Two workers: each module's tests stay on one worker, so a module's dbt build runs once.
+PYTEST_PARALLEL := -n 2 --dist loadfile
 
-.PHONY: install demo run status test lint format ui bench render clean
+.PHONY: install demo run status test test-fast unit lint format ui bench render clean
 
 install: $(VENV)/.installed
 
@@ -61,11 +56,19 @@ format: install
 	$(BIN)/ruff format .
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+
+# Everything but the dbt scenario builds and the end-to-end run: Python unit tests, and every
+# dbt unit test against an empty build (tests/dbt/test_unit_tests.py).
+test-fast: install
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not dbt and not e2e"
+
+# The dbt unit tests alone (the SQL inner loop).
+unit: install
+	$(BIN)/python -m pytest tests/dbt/test_unit_tests.py
 
 ui: install
-	$(BIN)/pcnmo init-key >/dev/null  # also prepares DAGSTER_HOME with dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/pcnmo ui
 
 bench: install
 	$(BIN)/pcnmo bench

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from pcnmo import settings
@@ -35,3 +36,33 @@ def test_sub_icb_scope_is_read_as_a_clean_upper_case_set(monkeypatch):
     assert settings.sub_icb_scope() == {"15N", "11M"}
     monkeypatch.delenv("PCNMO_SUB_ICB_CODES")
     assert settings.sub_icb_scope() == frozenset()
+
+
+def test_the_tool_environment_is_quiet_offline_and_in_the_data_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("PCNMO_DATA_DIR", str(tmp_path / "pcn"))
+    monkeypatch.delenv("PCNMO_DUCKDB_PATH", raising=False)
+    environment = settings.tool_environment(settings.paths())
+    assert environment == {
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "GX_ANALYTICS_ENABLED": "False",
+        "DAGSTER_DISABLE_TELEMETRY": "true",
+        "PCNMO_DUCKDB_PATH": str(tmp_path / "pcn" / "warehouse" / "pcnmo.duckdb"),
+        "DAGSTER_HOME": str(tmp_path / "pcn" / "dagster"),
+    }
+
+
+def test_reading_settings_writes_nothing(monkeypatch, tmp_path):
+    monkeypatch.setenv("PCNMO_DATA_DIR", str(tmp_path / "pcn"))
+    before = dict(os.environ)
+    settings.tool_environment(settings.paths())
+    settings.path_with_dbt()
+    assert dict(os.environ) == before
+    assert not (tmp_path / "pcn").exists()
+
+
+def test_the_key_comes_from_the_environment_only_when_set(monkeypatch):
+    monkeypatch.setenv("PCNMO_PSEUDONYMISATION_KEY", "k" * 40)
+    assert settings.pseudonymisation_key() == "k" * 40
+    monkeypatch.setenv("PCNMO_PSEUDONYMISATION_KEY", "")
+    assert settings.pseudonymisation_key() is None
