@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from pcnmo.calendar import add_months, financial_quarter, month_end, parse_month
+from pcnmo.calendar import add_months, month_end, parse_month
 
 
 @pytest.mark.parametrize(
@@ -36,14 +36,4 @@ def test_add_months_crosses_year_ends_both_ways():
     assert add_months(dt.date(2026, 5, 20), 0) == dt.date(2026, 5, 1)
 
 
-@pytest.mark.parametrize(
-    ("day", "expected"),
-    [
-        (dt.date(2026, 4, 1), (dt.date(2026, 4, 1), dt.date(2026, 6, 30), "2026/27 Q1")),
-        (dt.date(2026, 9, 30), (dt.date(2026, 7, 1), dt.date(2026, 9, 30), "2026/27 Q2")),
-        (dt.date(2026, 12, 5), (dt.date(2026, 10, 1), dt.date(2026, 12, 31), "2026/27 Q3")),
-        (dt.date(2027, 2, 28), (dt.date(2027, 1, 1), dt.date(2027, 3, 31), "2026/27 Q4")),
-    ],
-)
-def test_nhs_financial_quarters_run_april_to_march(day, expected):
-    assert financial_quarter(day) == expected
+# financial_quarter is tested with the outputs that show it: tests/reports/test_periods.py.
