@@ -12,8 +12,10 @@ BIN := $(VENV)/bin
 # Dagster instance; override it with PCNMO_DATA_DIR=/somewhere make demo. Everything else
 # (the warehouse path, DAGSTER_HOME, telemetry off) the pcnmo command derives from it.
 export PCNMO_DATA_DIR ?= $(CURDIR)/data
-# Two workers: each module's tests stay on one worker, so a module's dbt build runs once.
+# Two workers. In the full run each module's tests stay on one worker, so a module's dbt
+# build runs once; the fast tier has no such builds and balances test by test.
 PYTEST_PARALLEL := -n 2 --dist loadfile
+PYTEST_FAST_PARALLEL := -n 2
 
 .PHONY: install demo run status test test-fast unit lint format ui bench render clean
 
@@ -61,7 +63,7 @@ test: lint
 # Everything but the dbt scenario builds and the end-to-end run: Python unit tests, and every
 # dbt unit test against an empty build (tests/dbt/test_unit_tests.py).
 test-fast: install
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not dbt and not e2e"
+	$(BIN)/python -m pytest $(PYTEST_FAST_PARALLEL) -m "not dbt and not e2e"
 
 # The dbt unit tests alone (the SQL inner loop).
 unit: install

@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,7 @@ def _imports(node: ast.AST, module: str, *, module_level: bool) -> Iterator[str]
         yield from _imports(child, module, module_level=module_level)
 
 
+@cache
 def _graph(*, module_level: bool) -> dict[str, set[str]]:
     graph = {}
     for module, path in MODULES.items():
