@@ -35,19 +35,17 @@ def build_activity_extract(
 ) -> Path:
     """Write the PCN's extract for `month` (its first day) to `output` (CSV), atomically."""
     month = month.replace(day=1)
-    rows = []
-    if wh.table_exists(conn, "marts", "fct_coded_activity_monthly"):
-        rows = wh.records(
-            conn,
-            """
-            select pcn_code, practice_code, month_start_date, activity, snomed_code,
-                snomed_term, event_count, patient_count
-            from marts.fct_coded_activity_monthly
-            where pcn_code = ? and month_start_date = ?
-            order by practice_code, activity, snomed_code
-            """,
-            [pcn_code, month],
-        )
+    rows = wh.records(
+        conn,
+        """
+        select pcn_code, practice_code, month_start_date, activity, snomed_code,
+            snomed_term, event_count, patient_count
+        from marts.fct_coded_activity_monthly
+        where pcn_code = ? and month_start_date = ?
+        order by practice_code, activity, snomed_code
+        """,
+        [pcn_code, month],
+    )
     output_text = io.StringIO()
     writer = csv.writer(output_text, lineterminator="\n")
     writer.writerow(COLUMNS)

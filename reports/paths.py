@@ -3,6 +3,7 @@
 outputs/<PCN>/<YYYY-MM>/<PCN>_<YYYY-MM>_dashboard.xlsx
 outputs/<PCN>/<YYYY-MM>/<PCN>_<YYYY-MM>_snomed_activity.csv
 outputs/<PCN>/<YYYY-YY-Qn>/<PCN>_<YYYY-YY-Qn>_icb_return.xlsx (and .csv)
+outputs/<ICB>/<YYYY-MM or YYYY-YY-Qn>/<ICB>_<period>_pcn_comparator.xlsx
 """
 
 from __future__ import annotations
@@ -35,3 +36,8 @@ def icb_return_paths(outputs: Path, pcn_code: str, day: dt.date) -> tuple[Path, 
     slug = quarter_slug(day)
     stem = outputs / pcn_code / slug / f"{pcn_code}_{slug}_icb_return"
     return stem.with_suffix(".xlsx"), stem.with_suffix(".csv")
+
+
+def comparator_path(outputs: Path, icb_code: str, period_slug: str) -> Path:
+    """The ICB's comparator for a month ('2026-09') or a quarter ('2026-27-Q2')."""
+    return outputs / icb_code / period_slug / f"{icb_code}_{period_slug}_pcn_comparator.xlsx"

@@ -20,13 +20,6 @@ from pcnmo.calendar import add_months as add_months
 from pcnmo.calendar import financial_quarter as financial_quarter
 from pcnmo.calendar import month_end as month_end
 
-FAMILIES = {
-    "clinical_activity": "Clinical activity",
-    "prescribing_safety": "Prescribing safety",
-    "cost": "Cost",
-    "des_assurance": "DES assurance",
-}
-
 # Where a KPI is reported monthly and cumulatively, the dashboard shows the month; a KPI
 # reported only cumulatively (CA01 year to date, PS08 annual audit) shows its year to date.
 HEADLINE_PERIOD_TYPES = ("month", "financial_year_to_date")
@@ -46,24 +39,38 @@ def records(
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    rows = conn.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()
-    views = conn.execute(
-        "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
-        [schema, table],
-    ).fetchall()
-    return rows[0][0] + views[0][0] > 0
-
-
 @dataclass(frozen=True)
 class Organisation:
     pcn_code: str
     pcn_name: str
     icb_name: str
     practices: list[tuple[str, str]]  # (code, name), current members in dim_practices
+
+    def name_of(self, code: str) -> str:
+        """The practice's or PCN's name, title case as people write it."""
+        if code == self.pcn_code:
+            return display_name(self.pcn_name)
+        return display_name(dict(self.practices).get(code, code))
+
+
+def display_name(name: str | None) -> str:
+    """ODS names are upper case ("THE VALLEY SURGERY"); reports print them in title case, with
+    the short words people write in lower case, and 'PCN' and initialisms kept."""
+    if not name:
+        return ""
+    small = {"and", "of", "the", "on", "in", "at", "by", "for", "upon"}
+    words = []
+    for index, word in enumerate(name.split()):
+        lower = word.lower()
+        if index and lower in small:
+            words.append(lower)
+        elif any(char.isdigit() for char in word):
+            words.append(word)
+        elif lower in {"pcn", "icb", "nhs", "gp"}:
+            words.append(word.upper())
+        else:
+            words.append(word[:1].upper() + word[1:].lower())
+    return " ".join(words)
 
 
 def organisation(conn: duckdb.DuckDBPyConnection, pcn_code: str) -> Organisation:
@@ -83,6 +90,28 @@ def organisation(conn: duckdb.DuckDBPyConnection, pcn_code: str) -> Organisation
         icb_name=(pcn[0].get("icb_name") or "") if pcn else "",
         practices=[(p["practice_code"], p["practice_name"] or "") for p in practices],
     )
+
+
+def pcn_icb(conn: duckdb.DuckDBPyConnection, pcn_code: str) -> tuple[str, str] | None:
+    """(ICB code, ICB name) of a PCN: the ICB most of its current practices sit in."""
+    rows = conn.execute(
+        """
+        select icb_code, any_value(icb_name) as icb_name
+        from marts.dim_practices
+        where pcn_code = ? and is_gp_practice and icb_code is not null
+        group by icb_code
+        order by count(*) desc, icb_code
+        limit 1
+        """,
+        [pcn_code],
+    ).fetchall()
+    return (rows[0][0], rows[0][1] or rows[0][0]) if rows else None
+
+
+def report_icbs(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """ICBs the comparator is produced for: those holding a PCN the reports are produced for."""
+    icbs = {pcn_icb(conn, pcn_code) for pcn_code in report_pcns(conn)}
+    return sorted(icb[0] for icb in icbs if icb)
 
 
 def report_pcns(conn: duckdb.DuckDBPyConnection) -> list[str]:

@@ -10,8 +10,9 @@ from tests.reports import fixture_warehouse as fw
 
 
 @pytest.fixture(scope="session")
-def warehouse_path(tmp_path_factory) -> Path:
-    """The hand-written warehouse, built once per session; tests only read it."""
+def warehouse_path(tmp_path_factory, dbt_manifest) -> Path:
+    """The report tests' warehouse (marts from their contracts), built once per session;
+    tests only read it."""
     return fw.build(tmp_path_factory.mktemp("reports-warehouse") / "pcnmo.duckdb")
 
 

@@ -11,6 +11,16 @@ from typing import Any
 
 import openpyxl
 
+from reports.layout import (
+    DEFAULT_FONT_SIZE,
+    PADDING_PIXELS,
+    column_pixels,
+    formatted_text,
+    line_height,
+    text_pixels,
+    wrapped_lines,
+)
+
 # Ten digits standing alone (an NHS number, with or without a valid check digit).
 NHS_NUMBER_LIKE = re.compile(r"(?<![\d.])\d{10}(?![\d.])|\b\d{3} \d{3} \d{4}\b")
 # The loader's pseudonymised patient key: 'P' + 26 capital letters A-P.
@@ -55,3 +65,126 @@ def sheet_xml(path: Path) -> dict[str, str]:
             for name in archive.namelist()
             if name.startswith("xl/worksheets/sheet")
         }
+
+
+def _column_widths(sheet: Any) -> tuple[dict[int, float], set[int]]:
+    widths: dict[int, float] = {}
+    hidden: set[int] = set()
+    for dimension in sheet.column_dimensions.values():
+        if dimension.min is None:
+            continue
+        for index in range(dimension.min, dimension.max + 1):
+            if dimension.customWidth or dimension.width:
+                widths[index] = dimension.width
+            if dimension.hidden:
+                hidden.add(index)
+    return widths, hidden
+
+
+def overflowing_cells(path: Path) -> list[str]:
+    """Every cell of every visible sheet whose text, as its number format shows it, is wider
+    than its column (or merged range), or, wrapped, needs more lines than its row is tall:
+    what a spreadsheet shows as '###' or cuts off."""
+    workbook = openpyxl.load_workbook(path)
+    problems = []
+    for sheet in workbook.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        widths, hidden = _column_widths(sheet)
+        merged = {}
+        for cell_range in sheet.merged_cells.ranges:
+            merged[(cell_range.min_row, cell_range.min_col)] = cell_range
+            for row in range(cell_range.min_row, cell_range.max_row + 1):
+                for col in range(cell_range.min_col, cell_range.max_col + 1):
+                    merged.setdefault((row, col), None)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is None or cell.column in hidden:
+                    continue
+                key = (cell.row, cell.column)
+                span = merged.get(key, "single")
+                if span is None:
+                    continue  # covered by a merged range's first cell
+                if isinstance(span, str):
+                    cols, rows = [cell.column], [cell.row]
+                else:
+                    cols = list(range(span.min_col, span.max_col + 1))
+                    rows = list(range(span.min_row, span.max_row + 1))
+                available = sum(column_pixels(widths.get(c)) + PADDING_PIXELS for c in cols)
+                available -= PADDING_PIXELS
+                text = formatted_text(cell.value, cell.number_format)
+                size = float(cell.font.sz or DEFAULT_FONT_SIZE)
+                bold = bool(cell.font.b)
+                height = sum(sheet.row_dimensions[r].height or 15 for r in rows)
+                where = f"{sheet.title}!{cell.coordinate} {text[:40]!r}"
+                if cell.alignment.wrap_text:
+                    lines = wrapped_lines(text, available, size, bold)
+                    if lines * line_height(size) > height + 1:
+                        problems.append(f"{where}: {lines} lines in {height} points")
+                elif text_pixels(text, size, bold) > available:
+                    problems.append(f"{where}: wider than its column")
+    return problems
+
+
+def _number(text: str) -> float | None:
+    cleaned = text.replace("£", "").replace("%", "").replace(",", "").strip()
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def expected_rag(shown: float, definition: dict[str, Any]) -> str:
+    """The seed's rule, written out again here so the test does not trust the code it tests."""
+    green, amber = definition["rag_green_threshold"], definition["rag_amber_threshold"]
+    if green is None:
+        return "No RAG"
+    if definition["direction"] == "lower_is_better":
+        return "Green" if shown <= green else "Amber" if shown <= amber else "Red"
+    return "Green" if shown >= green else "Amber" if shown >= amber else "Red"
+
+
+def rag_mismatches(path: Path, definitions: dict[str, dict[str, Any]]) -> tuple[int, list[str]]:
+    """(RAG cells checked, those whose word disagrees with the figure shown beside it): every
+    table with a KPI column, a Value (or Figure) column and a RAG column, on every sheet."""
+    workbook = openpyxl.load_workbook(path)
+    checked, wrong = 0, []
+    for sheet in workbook.worksheets:
+        # (KPI column or None, Value or Figure column, RAG column); None: the KPI is named by
+        # the section heading above the table (the family sheets).
+        groups: list[tuple[int | None, int, int]] = []
+        section_kpi = None
+        for row in sheet.iter_rows():
+            headers = [(c.column, c.value) for c in row if isinstance(c.value, str)]
+            first = (headers[0][1].split() or [""])[0] if headers else ""
+            if len(headers) == 1 and first in definitions:
+                section_kpi = first
+            kpi_columns = [col for col, text in headers if text == "KPI"] or [None]
+            if any(t == "RAG" for _, t in headers) and any(
+                t in {"Value", "Figure"} for _, t in headers
+            ):
+                groups = []
+                for kpi in kpi_columns:
+                    after = kpi or 0
+                    value = min(c for c, t in headers if t in {"Value", "Figure"} and c > after)
+                    rag = min(c for c, t in headers if t == "RAG" and c > after)
+                    groups.append((kpi, value, rag))
+                continue
+            cells = {c.column: c for c in row}
+            for kpi, value, rag in groups:
+                kpi_cell, value_cell, rag_cell = cells.get(kpi), cells.get(value), cells.get(rag)
+                kpi_text = kpi_cell.value if kpi_cell is not None else section_kpi
+                if not isinstance(kpi_text, str) or value_cell is None or rag_cell is None:
+                    continue
+                kpi_id = kpi_text.split()[0]
+                if kpi_id not in definitions or not isinstance(value_cell.value, int | float):
+                    continue
+                shown = _number(formatted_text(value_cell.value, value_cell.number_format))
+                expected = expected_rag(shown, definitions[kpi_id])
+                checked += 1
+                if rag_cell.value != expected:
+                    wrong.append(
+                        f"{sheet.title}!{rag_cell.coordinate} {kpi_id} {shown}: "
+                        f"{rag_cell.value} != {expected}"
+                    )
+    return checked, wrong
