@@ -1,13 +1,21 @@
-"""The dashboard workbook on the hand-written warehouse, read back with openpyxl."""
+"""The dashboard workbook on the report tests' warehouse, read back with openpyxl."""
 
 from __future__ import annotations
 
+import duckdb
 import openpyxl
 import pytest
 
 from reports.dashboard import build_dashboard
 from tests.reports import fixture_warehouse as fw
-from tests.reports.output_scan import all_text, leaks, sheet_xml, workbook_cells
+from tests.reports.output_scan import (
+    all_text,
+    leaks,
+    overflowing_cells,
+    rag_mismatches,
+    sheet_xml,
+    workbook_cells,
+)
 
 SHEETS = [
     "Dashboard",
@@ -24,14 +32,21 @@ SHEETS = [
 ]
 CHECKS = [
     {"asset": "marts/fct_kpi_values", "check": "great_expectations_suite", "passed": True},
-    {"asset": "clinical/events", "check": fw.FORMULA_TEXT, "passed": False, "severity": "ERROR"},
+    {
+        "asset": "clinical/events",
+        "check": fw.FORMULA_TEXT,
+        "passed": False,
+        "severity": "ERROR",
+        "partition": "2026-09-01",
+        "description": f"3 rows of {fw.ABSOLUTE_INBOX}/EMIS_A11111_events_202609.csv failed",
+    },
+    {"asset": "local/staff", "check": "rows_add_up", "passed": False, "description": ""},
+    {"asset": "local/workforce", "check": "rows_add_up", "passed": None, "description": ""},
 ]
 
 
 @pytest.fixture(scope="module")
 def workbook_path(warehouse_path, tmp_path_factory):
-    import duckdb
-
     output = tmp_path_factory.mktemp("dashboard") / "dashboard.xlsx"
     with duckdb.connect(str(warehouse_path), read_only=True) as conn:
         build_dashboard(conn, fw.PCN, fw.REPORT_MONTH, output, checks=CHECKS)
@@ -43,6 +58,10 @@ def workbook(workbook_path):
     return openpyxl.load_workbook(workbook_path)
 
 
+def texts(sheet) -> list[str]:
+    return [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+
+
 def find(sheet, prefix: str):
     """The cell whose text starts with `prefix` (a KPI label)."""
     for row in sheet.iter_rows():
@@ -52,100 +71,139 @@ def find(sheet, prefix: str):
     raise AssertionError(f"no cell starting {prefix!r} in {sheet.title}")
 
 
+def right_of(sheet, cell, offset: int):
+    return sheet.cell(cell.row, cell.column + offset)
+
+
 def test_the_workbook_has_every_sheet_and_hides_only_the_trend_data(workbook):
     assert workbook.sheetnames == SHEETS
     hidden = [s.title for s in workbook.worksheets if s.sheet_state != "visible"]
     assert hidden == ["Trend data"]
 
 
-def test_the_dashboard_prints_on_one_a4_landscape_page(workbook):
+def test_every_sheet_prints_landscape_on_a4_with_a_uk_dated_footer(workbook):
+    for sheet in workbook.worksheets[:-1]:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert int(sheet.page_setup.paperSize) == 9, sheet.title  # A4
+        assert "Data to 30 September 2026" in sheet.oddFooter.right.text, sheet.title
+        assert "&D" not in (sheet.oddFooter.right.text or ""), sheet.title
+
+
+def test_the_dashboard_prints_on_one_page(workbook):
     sheet = workbook["Dashboard"]
-    assert sheet.page_setup.orientation == "landscape"
-    assert int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    # OOXML's default for fitToWidth/fitToHeight is 1, which xlsxwriter leaves out; a
-    # "0" (as many pages as needed) would be written.
+    # OOXML's default for fitToWidth/fitToHeight is 1, which xlsxwriter leaves out.
     fit = (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight)
     assert tuple(1 if v is None else int(v) for v in fit) == (1, 1)
     assert sheet.print_area
-    assert sheet.page_margins.left < 0.75  # narrower than Excel's default
 
 
-def test_dashboard_values_rag_and_change_equal_the_kpi_table(workbook, warehouse):
+def test_no_cell_is_wider_than_its_column_on_any_sheet(workbook_path):
+    assert overflowing_cells(workbook_path) == []
+
+
+def test_rag_agrees_with_every_figure_as_shown(workbook_path):
+    definitions = {d["kpi_id"]: d for d in fw.kpi_definitions()}
+    checked, wrong = rag_mismatches(workbook_path, definitions)
+    assert checked >= 40 and wrong == []
+
+
+def test_figures_are_shown_rounded_and_rag_is_decided_on_them(workbook):
     sheet = workbook["Dashboard"]
-    expected = dict(
-        warehouse.execute(
-            """
-            select kpi_id || '/' || period_id, value from marts.fct_kpi_values
-            where org_code = ? and period_id in (
-                'month_2026-09-30', 'month_2026-08-31', 'financial_year_to_date_2026-09-30')
-            """,
-            [fw.PCN],
-        ).fetchall()
-    )
+    # DA03 is 2249 / 2500 = 89.96%: shown as 90.0%, which is amber (the exact figure is red).
+    da03 = find(sheet, "DA03 ")
+    assert right_of(sheet, da03, 1).value == 90.0
+    assert right_of(sheet, da03, 1).number_format == '#,##0.0"%"'
+    assert right_of(sheet, da03, 4).value == "Amber"
+    # CA02 is 20 of 20: 100.0%, green.
     ca02 = find(sheet, "CA02 ")
-    value = sheet.cell(ca02.row, ca02.column + 1).value
-    assert value == pytest.approx(expected["CA02/month_2026-09-30"])
-    change = sheet.cell(ca02.row, ca02.column + 4).value
-    assert change == pytest.approx(
-        expected["CA02/month_2026-09-30"] - expected["CA02/month_2026-08-31"]
-    )
+    assert (right_of(sheet, ca02, 1).value, right_of(sheet, ca02, 4).value) == (100.0, "Green")
     # CA01 is reported only year to date: the dashboard shows its year to date.
     ca01 = find(sheet, "CA01 ")
     assert "(YTD)" in ca01.value
-    assert sheet.cell(ca01.row, ca01.column + 1).value == pytest.approx(
-        expected["CA01/financial_year_to_date_2026-09-30"]
-    )
-    # 93.6% against green 100 / amber 90 (seed) -> Amber.
-    assert sheet.cell(ca01.row, ca01.column + 3).value == "Amber"
-    # CO01 has a peer comparator, the others none.
-    co01 = find(sheet, "CO01 ")
-    assert sheet.cell(co01.row, co01.column + 6).value == pytest.approx(3.1)
-    assert sheet.cell(ca02.row, ca02.column + 6).value is None
 
 
-def test_values_are_numbers_with_number_formats(workbook):
+def test_change_is_the_difference_of_the_shown_figures(workbook):
     sheet = workbook["Dashboard"]
-    cell = sheet.cell(find(sheet, "DA03 ").row, find(sheet, "DA03 ").column + 1)
-    assert isinstance(cell.value, float)
-    assert "%" in cell.number_format
+    # PS01 (PCN): 1 of 2 this month = 50.0%, 2 of 2 last month = 100.0%.
+    ps01 = find(sheet, "PS01 ")
+    assert right_of(sheet, ps01, 5).value == -50.0
+    assert right_of(sheet, ps01, 5).number_format == '+0.0" pp";-0.0" pp";0.0" pp"'
 
 
-def test_rag_cells_and_practice_grid_are_coloured_by_conditional_formats(workbook):
-    dashboard_rules = [
-        rule.formula for cf in workbook["Dashboard"].conditional_formatting for rule in cf.rules
-    ]
-    assert ['"Red"'] in dashboard_rules and ['"Green"'] in dashboard_rules
-    practice_rules = [
-        rule.formula[0] for cf in workbook["Practices"].conditional_formatting for rule in cf.rules
-    ]
-    assert any(formula.endswith('="red"') for formula in practice_rules)
-
-
-def test_practice_grid_holds_each_practice_value(workbook, warehouse):
+def test_the_three_kinds_of_empty_are_shown_differently(workbook):
     sheet = workbook["Practices"]
     header = next(sheet.iter_rows(min_row=4, max_row=4))
-    column = next(
-        c.column for c in header if isinstance(c.value, str) and c.value.startswith(fw.P1)
-    )
-    da03 = find(sheet, "DA03 ")
-    expected = warehouse.execute(
-        "select value from marts.fct_kpi_values where org_code = ? and kpi_id = 'DA03' "
-        "and period_id = 'month_2026-09-30'",
-        [fw.P1],
-    ).fetchall()[0][0]
-    assert sheet.cell(da03.row, column).value == pytest.approx(expected)
-    # P2 has no DA03 data this month: a blank cell, not a zero.
-    p2_column = next(
-        c.column for c in header if isinstance(c.value, str) and c.value.startswith(fw.P2)
-    )
-    assert sheet.cell(da03.row, p2_column).value is None
+    column = {c.value.split()[0]: c.column for c in header if isinstance(c.value, str)}
+    # P1 had nothing due on PS01 this month; P2's DA03 source is missing.
+    ps01, da03 = find(sheet, "PS01 "), find(sheet, "DA03 ")
+    assert sheet.cell(ps01.row, column[fw.P1]).value == "nothing due"
+    assert sheet.cell(da03.row, column[fw.P2]).value == "no data"
+    assert isinstance(sheet.cell(da03.row, column[fw.P1]).value, float)
 
 
-def test_family_sheets_and_trajectory_have_native_charts(workbook):
+def test_units_are_words_and_no_code_is_shown_raw(workbook):
+    everything = " ".join(t for sheet in workbook.worksheets for t in texts(sheet))
+    for code in ("pounds_per_astro_pu", "higher_is_better", "month_quarter_fytd", "partly_met"):
+        assert code not in everything
+    assert "Unit: per cent; higher is better." in texts(workbook["Clinical activity"])
+
+
+def test_the_priorities_name_the_overdue_alert_and_the_practice_behind_trajectory(workbook):
+    items = [t for t in texts(workbook["Dashboard"]) if t[:2] in {"1.", "2.", "3.", "4.", "5."}]
+    assert 3 <= len(items) <= 5
+    # Safety first: the alert open at P2 since its 5 August deadline, 56 days at 30 September.
+    assert items[0].startswith("1. Safety:")
+    assert f"({fw.P2})" in items[0] and "56 days past its deadline of 5 August 2026" in items[0]
+    assert "Next step:" in items[0]
+    behind = next(i for i in items if f"({fw.P1})" in i and "trajectory" in i)
+    assert "24 SMRs year to date against a trajectory of 60 (40% of it)" in behind
+
+
+def test_a_provisional_month_says_why(workbook):
+    banner = next(t for t in texts(workbook["Dashboard"]) if t.startswith("PROVISIONAL"))
+    assert "2 data-quality checks failed" in banner
+    assert "no file delivered for local supervision log" in banner
+    assert "late: nhsbsa prescriptions (latest July 2026)" in banner
+
+
+def test_the_data_quality_sheet_reports_the_month_with_details_and_no_paths(workbook):
+    sheet_texts = texts(workbook["Data quality"])
+    assert sheet_texts[1].startswith("4 checks: 2 failing, 1 without a result for September 2026")
+    assert "3 rows of inbox/2026-09/EMIS_A11111_events_202609.csv failed" in sheet_texts
+    assert "The check recorded no detail; open it in the Dagster UI." in sheet_texts
+    assert "No result for this month" in sheet_texts
+    assert "NHS Number '...' fails the modulus-11 check" in sheet_texts
+    assert any(t.startswith("no file for 2026-09 in inbox/2026-09 ") for t in sheet_texts)
+    assert not any("/srv/" in t for t in sheet_texts)
+
+
+def test_the_definitions_sheet_wraps_each_kpi_and_cites_no_unshipped_document(workbook):
+    sheet = workbook["Definitions"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert "CA01 SMRs completed year to date vs target to date" in texts(sheet)
+    assert not any(".md" in t for t in texts(sheet))
+    assert any(c.alignment.wrap_text for row in sheet.iter_rows() for c in row if c.value)
+
+
+def test_family_sheets_and_trajectory_have_zero_based_native_charts(workbook_path):
+    workbook = openpyxl.load_workbook(workbook_path)
     for name in ("Clinical activity", "Prescribing safety", "Cost", "DES assurance"):
         assert workbook[name]._charts, name
     assert len(workbook["SMR trajectory"]._charts) == 1
+    charts = [xml for name, xml in chart_xml(workbook_path).items() if "<c:lineChart>" in xml]
+    assert charts and all('<c:min val="0"/>' in xml for xml in charts)
+
+
+def chart_xml(path) -> dict[str, str]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return {
+            name: archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.startswith("xl/charts/chart")
+        }
 
 
 def test_the_dashboard_has_a_twelve_month_sparkline_per_kpi(workbook_path):
@@ -160,21 +218,10 @@ def test_formula_looking_input_text_is_written_as_text(workbook, workbook_path):
         for sheet, coordinate, value in workbook_cells(workbook_path)
         if value == fw.FORMULA_TEXT
     ]
-    sheets = {sheet for sheet, _ in cells}
-    assert {"DES evidence", "Data quality"} <= sheets
+    assert {"DES evidence", "Data quality"} <= {sheet for sheet, _ in cells}
     for sheet, coordinate in cells:
         assert workbook[sheet][coordinate].data_type == "s"
     assert not any("HYPERLINK" in xml for xml in sheet_xml(workbook_path).values() if "<f>" in xml)
-
-
-def test_the_data_quality_sheet_reports_checks_loads_and_missing_files(workbook):
-    texts = [c.value for row in workbook["Data quality"].iter_rows() for c in row if c.value]
-    assert "2 checks run, 1 failing (latest result of each check)." in texts
-    assert "failed" in texts
-    assert "local.supervision_log" in texts  # a missing file
-    assert "no file for 2026-09 in the inbox" in texts
-    # Quarantine reasons are shown with the offending values masked.
-    assert "NHS Number '...' fails the modulus-11 check" in texts
 
 
 def test_no_patient_identifier_reaches_the_workbook(workbook_path):

@@ -1,0 +1,67 @@
+"""The DES evidence sheet: the seven Network Contract DES evidence items for the month, each
+with its status in words and the evidence sentence behind it (fct_des_evidence_items)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from reports import warehouse as wh
+from reports.names import DES_STATUSES, readable, words
+from reports.xlsx import Sheet, add_status_rules, print_on_a4_landscape
+
+EVIDENCE_WIDTH = 70
+ITEM_WIDTH = 36
+
+
+def des_evidence_items(
+    conn: duckdb.DuckDBPyConnection, pcn_code: str, month_end: dt.date
+) -> list[dict[str, object]]:
+    return wh.records(
+        conn,
+        """
+        select items.item_number, items.item_name, items.status, items.evidence,
+            items.source_kpi_ids
+        from marts.fct_des_evidence_items as items
+        inner join marts.dim_periods as periods on items.period_id = periods.period_id
+        where items.pcn_code = ? and periods.period_type = 'month'
+            and periods.period_end = ?
+        order by items.item_number
+        """,
+        [pcn_code, month_end],
+    )
+
+
+def write_des_sheet(
+    sheet: Sheet, conn: duckdb.DuckDBPyConnection, org: wh.Organisation, month: dt.date
+) -> None:
+    formats = sheet.formats
+    sheet.merge(
+        0, 0, 0, 4, f"Network Contract DES evidence checklist, {month:%B %Y}", formats.title
+    )
+    items = des_evidence_items(conn, org.pcn_code, wh.month_end(month))
+    end = sheet.table(
+        2,
+        ["#", "Evidence item", "Status", "Evidence", "KPIs"],
+        [
+            [
+                r["item_number"],
+                r["item_name"],
+                words(DES_STATUSES, r["status"]),
+                readable(r["evidence"]),
+                r["source_kpi_ids"],
+            ]
+            for r in items
+        ],
+        [formats.integer, formats.wrap, formats.text, formats.wrap, formats.wrap],
+    )
+    if not items:
+        sheet.merge(
+            end, 0, end, 4, "No DES evidence items in the warehouse for this month.", formats.note
+        )
+    add_status_rules(sheet.worksheet, f"C4:C{max(end, 4)}", formats)
+    sheet.set_width(1, ITEM_WIDTH)
+    sheet.set_width(3, EVIDENCE_WIDTH)
+    sheet.cap_width(4, 24)
+    print_on_a4_landscape(sheet.worksheet)
