@@ -2,7 +2,8 @@
 #   make demo       create .venv, generate a synthetic PCN, run the whole monthly pipeline
 #   make test       lint and run the whole test suite (two workers)
 #   make test-fast  the inner loop: Python unit tests and the dbt unit tests, about a minute
-#   make render     the latest dashboard workbook and ICB return as PDF and PNG pages
+#   make render     the latest dashboard workbook, ICB return and PCN comparator as PDF and PNG
+#                   pages
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
 VENV := .venv
@@ -79,7 +80,7 @@ bench: install
 render: install
 	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { \
 		echo "make render needs LibreOffice Calc and poppler-utils, which are not installed."; \
-		echo "On Debian/Ubuntu: sudo apt-get install -y libreoffice-calc poppler-utils"; exit 1; }
+		echo "On Debian/Ubuntu: sudo apt-get install -y libreoffice-calc poppler-utils fonts-crosextra-carlito"; exit 1; }
 	$(BIN)/python -m tools.render
 
 clean:

@@ -1,5 +1,6 @@
-"""`make render`: the latest dashboard workbook and ICB return as PDF and PNG pages, to look at
-without Excel (LibreOffice headless for xlsx -> PDF, poppler's pdftoppm for PDF -> PNG).
+"""`make render`: the latest dashboard workbook, ICB return and ICB PCN comparator as PDF and PNG
+pages, to look at without Excel (LibreOffice headless for xlsx -> PDF, poppler's pdftoppm for
+PDF -> PNG; install the Carlito font too, which measures as Calibri, the workbooks' font).
 
     python -m tools.render [--outputs DIR] [--rendered DIR] [--dpi N]
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from pcnmo import settings
 
-PATTERNS = ("*_dashboard.xlsx", "*_icb_return.xlsx")
+PATTERNS = ("*_dashboard.xlsx", "*_icb_return.xlsx", "*_pcn_comparator.xlsx")
 
 
 def latest(outputs: Path, pattern: str) -> Path | None:

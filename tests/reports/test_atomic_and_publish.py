@@ -37,7 +37,7 @@ def test_a_failed_return_leaves_both_previous_files_intact(warehouse, tmp_path, 
     xlsx, csv = tmp_path / "return.xlsx", tmp_path / "return.csv"
     icb_return.build_icb_return(warehouse, fw.PCN, fw.QUARTER_END, xlsx, csv)
     before = xlsx.read_bytes(), csv.read_bytes()
-    monkeypatch.setattr(icb_return, "_cost_extras", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(icb_return, "write_cost", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         icb_return.build_icb_return(warehouse, fw.PCN, fw.QUARTER_END, xlsx, csv)
     assert (xlsx.read_bytes(), csv.read_bytes()) == before
@@ -130,3 +130,21 @@ def test_readers_of_the_published_copy_never_block_the_pipeline(warehouse_path, 
     reads, versions = (int(v) for v in out.split())
     print(f"reader: {reads} reads, {versions} published versions seen")
     assert reads >= 3
+
+
+def test_the_same_warehouse_writes_byte_identical_outputs(warehouse, tmp_path):
+    """No clock in any output: the workbooks' document date comes from the data."""
+    from reports.icb_comparator import build_icb_comparator, month_period
+
+    def build(folder):
+        folder.mkdir()
+        dashboard.build_dashboard(warehouse, fw.PCN, fw.REPORT_MONTH, folder / "d.xlsx")
+        icb_return.build_icb_return(
+            warehouse, fw.PCN, fw.QUARTER_END, folder / "r.xlsx", folder / "r.csv"
+        )
+        build_icb_comparator(warehouse, fw.ICB, month_period(fw.REPORT_MONTH), folder / "c.xlsx")
+        return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    first = build(tmp_path / "first")
+    time.sleep(1.1)  # a clock-stamped file would differ by now
+    assert build(tmp_path / "second") == first
