@@ -31,9 +31,13 @@ SOURCE_FRESHNESS = dg.AssetSelection.checks(
     *(dg.AssetCheckKey(dg.AssetKey(list(t.asset_key)), "dbt_source_freshness") for t in CONTRACTS)
 )
 MONTHLY_REPORTS = dg.AssetSelection.assets(
-    ["reports", "dashboard_workbook"], ["reports", "snomed_activity_extract"]
+    ["reports", "dashboard_workbook"],
+    ["reports", "snomed_activity_extract"],
+    ["reports", "icb_pcn_comparator_monthly"],
 )
-QUARTERLY_REPORTS = dg.AssetSelection.assets(["reports", "icb_quarterly_return"])
+QUARTERLY_REPORTS = dg.AssetSelection.assets(
+    ["reports", "icb_quarterly_return"], ["reports", "icb_pcn_comparator_quarterly"]
+)
 # The dbt layers and the published copy (group reports, unpartitioned); the partitioned report
 # outputs run in their own jobs.
 DBT_LAYERS = (
@@ -62,14 +66,16 @@ monthly_reports = dg.define_asset_job(
     "monthly_reports",
     selection=MONTHLY_REPORTS,
     partitions_def=monthly_partitions,
-    description="Write each PCN's dashboard workbook and SNOMED activity extract for a month.",
+    description="Write each PCN's dashboard workbook and SNOMED activity extract, and each "
+    "ICB's PCN comparator, for a month.",
 )
 
 quarterly_return = dg.define_asset_job(
     "quarterly_return",
     selection=QUARTERLY_REPORTS,
     partitions_def=financial_quarter_partitions,
-    description="Write each PCN's ICB return (xlsx and CSV) for a financial quarter.",
+    description="Write each PCN's ICB return (xlsx and CSV) and each ICB's PCN comparator for a "
+    "financial quarter.",
 )
 
 TRAILING_MONTHS = 3

@@ -80,6 +80,29 @@ def synthetic(data_dir):
     return summary, ingest, build
 
 
+@pytest.fixture(scope="module")
+def report_outputs(data_dir, synthetic) -> list[Path]:
+    """The report jobs run on the built marts for the last month and its quarter, as the
+    sensor after a build runs them."""
+    from dagster_project.definitions import defs
+
+    for job_name, partition in (
+        ("monthly_reports", "2025-06-01"),
+        ("quarterly_return", "2025-04-01"),
+    ):
+        result = (
+            defs()
+            .resolve_job_def(job_name)
+            .execute_in_process(
+                instance=dg.DagsterInstance.ephemeral(),
+                partition_key=partition,
+                raise_on_error=False,
+            )
+        )
+        assert result.success, job_name
+    return sorted(p for p in (data_dir / "outputs").rglob("*") if p.is_file())
+
+
 @pytest.fixture()
 def warehouse(data_dir, synthetic):
     with duckdb.connect(str(data_dir / "warehouse" / "pcnmo.duckdb"), read_only=True) as conn:
@@ -260,3 +283,45 @@ def test_every_sql_example_in_the_readme_runs_and_returns_rows(warehouse):
     assert examples, "the README shows analysts no SQL"
     for sql in examples:
         assert warehouse.execute(sql).fetchall(), sql
+
+
+def test_the_report_jobs_write_every_output_from_the_built_marts(report_outputs, warehouse):
+    from tests.reports.output_scan import all_text, csv_rows, leaks, overflowing_cells
+
+    pcns = [
+        r[0]
+        for r in warehouse.execute(
+            "select pcn_code from marts.dim_pcns where has_clinical_extracts order by 1"
+        ).fetchall()
+    ]
+    names = {p.name for p in report_outputs}
+    for pcn in pcns:
+        assert {
+            f"{pcn}_2025-06_dashboard.xlsx",
+            f"{pcn}_2025-06_snomed_activity.csv",
+            f"{pcn}_2025-26-Q1_icb_return.xlsx",
+            f"{pcn}_2025-26-Q1_icb_return.csv",
+        } <= names
+    comparators = [p for p in report_outputs if p.name.endswith("_pcn_comparator.xlsx")]
+    assert {p.name.split("_", 1)[1] for p in comparators} == {
+        "2025-06_pcn_comparator.xlsx",
+        "2025-26-Q1_pcn_comparator.xlsx",
+    }
+    for path in report_outputs:
+        if path.suffix == ".xlsx":
+            assert overflowing_cells(path) == [], path.name
+        assert leaks(all_text(path)) == [], path.name
+    returns = [p for p in report_outputs if p.name.endswith("_icb_return.csv")]
+    rows = csv_rows(returns[0])
+    assert rows and {"kpi_name", "unit", "target", "suppressed"} <= set(rows[0])
+    # Every PCN of the ICB is in its comparator, the ones without clinical extracts too.
+    import openpyxl
+
+    overview = openpyxl.load_workbook(comparators[0])["Overview"]
+    header = next(r for r in overview.iter_rows(values_only=True) if r[0] == "KPI")
+    shown = {str(h).split()[0] for h in header[2:] if h}
+    icb_pcns = {
+        r[0]
+        for r in warehouse.execute("select pcn_code from marts.dim_pcns where is_open").fetchall()
+    }
+    assert shown and shown <= icb_pcns and set(pcns) <= shown

@@ -1,13 +1,14 @@
 """Report assets: thin wrappers around `reports` (dashboard workbook, SNOMED activity extract,
-ICB quarterly return) and the published warehouse copy.
+ICB quarterly return, ICB PCN comparator) and the published warehouse copy.
 
-Each output asset depends on the dbt marts it reads, so lineage runs from a workbook back to
-the raw extracts.
+Each output asset depends on the dbt marts its dbt exposure declares, so lineage runs from a
+workbook back to the raw extracts.
 Every asset opens the warehouse, so all run in the `duckdb` pool: the report assets read it
 read-only and the published copy is built from a read-only attach.
 """
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +18,7 @@ from dagster_project.defs.ingestion import checks as ingestion_checks
 from dagster_project.defs.reports.check_records import latest_check_results
 from dagster_project.defs.transform import checks as transform_checks
 from dagster_project.defs.transform.dbt_models import pcnmo_dbt_models
+from dagster_project.defs.transform.project import dbt_project
 from dagster_project.partitions import financial_quarter_partitions, monthly_partitions
 from pcnmo import settings
 from pcnmo.publish import publish_warehouse
@@ -24,43 +26,31 @@ from reports import paths as report_paths
 from reports import warehouse as wh
 from reports.activity_extract import build_activity_extract
 from reports.dashboard import build_dashboard
+from reports.icb_comparator import build_icb_comparator, month_period, quarter_period
 from reports.icb_return import build_icb_return
 
 DBT_KEYS = set(pcnmo_dbt_models.keys)
 
 
-def dbt_keys(*names: str) -> list[dg.AssetKey]:
-    """Keys of the named dbt marts and seeds (`schema/name`). A name the dbt project does not
-    define fails loading, so renaming a mart cannot silently cut an output's lineage."""
-    wanted = [dg.AssetKey(name.split("/")) for name in names]
-    missing = [key.to_user_string() for key in wanted if key not in DBT_KEYS]
-    if missing:
-        raise ValueError(f"report inputs the dbt project does not define: {missing}")
-    return wanted
+def exposure_deps(exposure: str) -> list[dg.AssetKey]:
+    """Keys of the marts and seeds the dbt exposure `exposure` depends on
+    (dbt_pcnmo/models/marts/_reports__exposures.yml). An exposure the manifest does not hold,
+    or an input that is not a dbt asset, fails loading, so a renamed mart cannot silently cut
+    an output's lineage."""
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    declared = manifest["exposures"].get(f"exposure.pcnmo.{exposure}")
+    if declared is None:
+        raise ValueError(f"no dbt exposure named {exposure!r} in the manifest")
+    keys = []
+    for unique_id in declared["depends_on"]["nodes"]:
+        node = manifest["nodes"][unique_id]
+        key = dg.AssetKey([node["schema"], node["name"]])
+        if key not in DBT_KEYS:
+            raise ValueError(f"exposure {exposure!r} reads {unique_id}, which is not a dbt asset")
+        keys.append(key)
+    return sorted(keys, key=lambda k: k.path)
 
 
-DASHBOARD_DEPS = dbt_keys(
-    "marts/fct_kpi_values",
-    "marts/dim_periods",
-    "marts/dim_pcns",
-    "marts/dim_practices",
-    "marts/fct_smr_trajectory",
-    "marts/fct_des_evidence_items",
-    "seeds/kpi_definitions",
-)
-EXTRACT_DEPS = dbt_keys("marts/fct_coded_activity_monthly", "marts/dim_pcns")
-RETURN_DEPS = dbt_keys(
-    "marts/fct_kpi_values",
-    "marts/dim_periods",
-    "marts/dim_pcns",
-    "marts/dim_practices",
-    "marts/fct_des_evidence_items",
-    "marts/fct_safety_alerts",
-    "marts/fct_significant_event_themes",
-    "marts/fct_pincer_hazards_monthly",
-    "marts/fct_prescribing_cost",
-    "seeds/kpi_definitions",
-)
 PUBLISHED_DEPS = sorted(
     (key for key in DBT_KEYS if key.path[0] in {"marts", "seeds"}), key=lambda k: k.path
 )
@@ -86,7 +76,7 @@ def _file_table(files: list[Path]) -> dg.MetadataValue:
     key=["reports", "dashboard_workbook"],
     group_name="reports",
     partitions_def=monthly_partitions,
-    deps=DASHBOARD_DEPS,
+    deps=exposure_deps("dashboard_workbook"),
     pool="duckdb",
     kinds={"excel"},
 )
@@ -97,7 +87,7 @@ def reports_dashboard_workbook(
     month: one-page dashboard, family trends, practices, SMR trajectory, DES evidence, data
     quality, definitions)."""
     month = dt.date.fromisoformat(context.partition_key)
-    checks = latest_check_results(context.instance, defined_check_keys())
+    checks = latest_check_results(context.instance, defined_check_keys(), context.partition_key)
     outputs = settings.paths().outputs
     files = []
     with wh.connect_read_only(duckdb.database) as conn:
@@ -118,7 +108,7 @@ def reports_dashboard_workbook(
     key=["reports", "snomed_activity_extract"],
     group_name="reports",
     partitions_def=monthly_partitions,
-    deps=EXTRACT_DEPS,
+    deps=exposure_deps("snomed_activity_extract"),
     pool="duckdb",
     kinds={"csv"},
 )
@@ -141,7 +131,7 @@ def reports_snomed_activity_extract(
     key=["reports", "icb_quarterly_return"],
     group_name="reports",
     partitions_def=financial_quarter_partitions,
-    deps=RETURN_DEPS,
+    deps=exposure_deps("icb_quarterly_return"),
     pool="duckdb",
     kinds={"excel", "csv"},
 )
@@ -159,6 +149,51 @@ def reports_icb_quarterly_return(
             xlsx_path, csv_path = report_paths.icb_return_paths(outputs, pcn_code, quarter_start)
             files += build_icb_return(conn, pcn_code, quarter_end, xlsx_path, csv_path)
     return dg.MaterializeResult(metadata={"files": _file_table(files), "quarter": label})
+
+
+def _comparators(duckdb: DuckDBResource, period_of: dt.date, quarterly: bool) -> list[Path]:
+    outputs = settings.paths().outputs
+    period = quarter_period(period_of) if quarterly else month_period(period_of)
+    files = []
+    with wh.connect_read_only(duckdb.database) as conn:
+        for icb_code in wh.report_icbs(conn):
+            path = report_paths.comparator_path(outputs, icb_code, period.slug)
+            files.append(build_icb_comparator(conn, icb_code, period, path))
+    return files
+
+
+@dg.asset(
+    key=["reports", "icb_pcn_comparator_monthly"],
+    group_name="reports",
+    partitions_def=monthly_partitions,
+    deps=exposure_deps("icb_pcn_comparator"),
+    pool="duckdb",
+    kinds={"excel"},
+)
+def reports_icb_pcn_comparator_monthly(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """The month's PCN comparator of every ICB holding a PCN with clinical extracts: every PCN
+    of the ICB side by side on every KPI, small numbers suppressed."""
+    files = _comparators(duckdb, dt.date.fromisoformat(context.partition_key), quarterly=False)
+    return dg.MaterializeResult(metadata={"files": _file_table(files), "icbs": len(files)})
+
+
+@dg.asset(
+    key=["reports", "icb_pcn_comparator_quarterly"],
+    group_name="reports",
+    partitions_def=financial_quarter_partitions,
+    deps=exposure_deps("icb_pcn_comparator"),
+    pool="duckdb",
+    kinds={"excel"},
+)
+def reports_icb_pcn_comparator_quarterly(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource
+) -> dg.MaterializeResult:
+    """The financial quarter's PCN comparator of every ICB holding a PCN with clinical
+    extracts (a draft until the quarter's last month is in)."""
+    files = _comparators(duckdb, dt.date.fromisoformat(context.partition_key), quarterly=True)
+    return dg.MaterializeResult(metadata={"files": _file_table(files), "icbs": len(files)})
 
 
 @dg.asset(
