@@ -15,11 +15,6 @@ from typing import Any
 
 import duckdb
 
-# The report builders reach the calendar through this module (`wh.month_end(...)`).
-from pcnmo.calendar import add_months as add_months
-from pcnmo.calendar import financial_quarter as financial_quarter
-from pcnmo.calendar import month_end as month_end
-
 # Where a KPI is reported monthly and cumulatively, the dashboard shows the month; a KPI
 # reported only cumulatively (CA01 year to date, PS08 annual audit) shows its year to date.
 HEADLINE_PERIOD_TYPES = ("month", "financial_year_to_date")

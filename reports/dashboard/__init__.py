@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from pcnmo.calendar import month_end
 from reports import kpis
 from reports import warehouse as wh
 from reports.atomic import atomic_path
@@ -54,7 +55,7 @@ def build_dashboard(
     with atomic_path(output) as temporary:
         workbook = new_workbook(
             temporary,
-            created=wh.month_end(month),
+            created=month_end(month),
             title=f"{org.pcn_code} medicines optimisation dashboard {month:%Y-%m}",
             subject="PCN medicines optimisation KPIs",
             comments="Aggregates only; generated from the pcnmo warehouse.",

@@ -7,6 +7,7 @@ import datetime as dt
 
 import duckdb
 
+from pcnmo.calendar import month_end
 from reports import warehouse as wh
 from reports.names import DES_STATUSES, readable, words
 from reports.xlsx import Sheet, add_status_rules, print_on_a4_landscape
@@ -16,7 +17,7 @@ ITEM_WIDTH = 36
 
 
 def des_evidence_items(
-    conn: duckdb.DuckDBPyConnection, pcn_code: str, month_end: dt.date
+    conn: duckdb.DuckDBPyConnection, pcn_code: str, period_end: dt.date
 ) -> list[dict[str, object]]:
     return wh.records(
         conn,
@@ -29,7 +30,7 @@ def des_evidence_items(
             and periods.period_end = ?
         order by items.item_number
         """,
-        [pcn_code, month_end],
+        [pcn_code, period_end],
     )
 
 
@@ -40,7 +41,7 @@ def write_des_sheet(
     sheet.merge(
         0, 0, 0, 4, f"Network Contract DES evidence checklist, {month:%B %Y}", formats.title
     )
-    items = des_evidence_items(conn, org.pcn_code, wh.month_end(month))
+    items = des_evidence_items(conn, org.pcn_code, month_end(month))
     end = sheet.table(
         2,
         ["#", "Evidence item", "Status", "Evidence", "KPIs"],

@@ -10,6 +10,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from pcnmo.calendar import month_end
 from reports import kpis
 from reports import warehouse as wh
 from reports.dashboard.priorities import Priority
@@ -212,6 +213,4 @@ def write_dashboard_sheet(
 def footer(org: wh.Organisation, month: dt.date) -> str:
     """The same footer on every sheet: the PCN, the month the data describe and the page
     (a date the data give, never the printing clock, which a reader prints in its own locale)."""
-    return (
-        f"&L{org.pcn_code} {month:%B %Y}&CPage &P of &N&RData to {long_date(wh.month_end(month))}"
-    )
+    return f"&L{org.pcn_code} {month:%B %Y}&CPage &P of &N&RData to {long_date(month_end(month))}"

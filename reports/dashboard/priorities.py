@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from pcnmo.calendar import month_end
 from reports import kpis
 from reports import warehouse as wh
 from reports.dashboard.views import KpiView
@@ -77,7 +78,7 @@ def overdue_alert_priorities(
     conn: duckdb.DuckDBPyConnection, org: wh.Organisation, month: dt.date
 ) -> list[Priority]:
     """One item per practice with an alert still open past its deadline at the month end."""
-    month_end = wh.month_end(month)
+    last_day = month_end(month)
     rows = wh.records(
         conn,
         """
@@ -89,7 +90,7 @@ def overdue_alert_priorities(
             and (closed_date is null or closed_date > ?)
         order by practice_code, days_overdue desc, alert_reference
         """,
-        [month_end, org.pcn_code, month_end, month_end, month_end],
+        [last_day, org.pcn_code, last_day, last_day, last_day],
     )
     by_practice: dict[str, list[dict[str, Any]]] = {}
     for row in rows:

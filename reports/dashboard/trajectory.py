@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from pcnmo.calendar import add_months, month_end
 from reports import warehouse as wh
 from reports.names import long_date
 from reports.xlsx import Sheet, print_on_a4_landscape
@@ -38,13 +39,13 @@ def _year_rows(
     trajectory (even twelfths of the year-end target, as the mart phases it) and the run-rate
     forecast continued to year end."""
     elapsed = latest["month_number_in_financial_year"]
-    first_month = wh.add_months(month, -(elapsed - 1))
+    first_month = add_months(month, -(elapsed - 1))
     target = latest["year_end_target"] or 0.0
     forecast = latest["forecast_year_end_smrs"] or 0.0
     year_to_date = latest["smrs_year_to_date"]
     table = []
     for n in range(1, 13):
-        m = wh.add_months(first_month, n - 1)
+        m = add_months(first_month, n - 1)
         r = by_month.get(m)
         if r:
             table.append(
@@ -115,7 +116,7 @@ def write_trajectory_sheet(
         1,
         LAST_COL,
         f"Financial year {latest['financial_year']}: {latest['smrs_year_to_date']:,} SMRs to "
-        f"{long_date(wh.month_end(month))} against a trajectory of "
+        f"{long_date(month_end(month))} against a trajectory of "
         f"{latest['trajectory_to_date']:,.0f}; forecast at the run rate "
         f"{latest['forecast_year_end_smrs']:,.0f} against a year-end target of "
         f"{latest['year_end_target']:,.0f}.",
@@ -177,7 +178,7 @@ def write_trajectory_sheet(
         0,
         row,
         LAST_COL,
-        f"Practices at {long_date(wh.month_end(month))}, furthest behind first",
+        f"Practices at {long_date(month_end(month))}, furthest behind first",
         formats.section,
     )
     sheet.table(

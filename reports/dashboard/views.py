@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from pcnmo.calendar import add_months, month_end
 from reports import kpis
 from reports import warehouse as wh
 
@@ -78,7 +79,7 @@ class KpiView:
 
 
 def month_ends(month: dt.date, count: int = TREND_MONTHS) -> list[dt.date]:
-    return [wh.month_end(wh.add_months(month, -offset)) for offset in range(count - 1, -1, -1)]
+    return [month_end(add_months(month, -offset)) for offset in range(count - 1, -1, -1)]
 
 
 def kpi_views(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from pcnmo.calendar import financial_quarter, month_end
 from reports import kpis
 from reports import warehouse as wh
 from reports.atomic import atomic_path
@@ -37,11 +38,11 @@ PRACTICE_SHEETS = {
 
 def month_period(month: dt.date) -> Period:
     month = month.replace(day=1)
-    return Period("month", wh.month_end(month), f"{month:%B %Y}", f"{month:%Y-%m}")
+    return Period("month", month_end(month), f"{month:%B %Y}", f"{month:%Y-%m}")
 
 
 def quarter_period(day: dt.date) -> Period:
-    _, end, label = wh.financial_quarter(day)
+    _, end, label = financial_quarter(day)
     return Period("quarter", end, label, quarter_slug(day))
 
 

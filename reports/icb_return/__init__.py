@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pcnmo.calendar import financial_quarter
 from reports import warehouse as wh
 from reports.atomic import atomic_path, write_text_atomically
 from reports.icb_return.cost import write_cost
@@ -50,7 +51,7 @@ def build_icb_return(
 ) -> tuple[Path, Path]:
     """Write the PCN's return for the financial quarter ending `quarter_end` (its last day, or
     any day of its last month), xlsx and CSV, each atomically."""
-    _, quarter_end, quarter_label = wh.financial_quarter(quarter_end)
+    _, quarter_end, quarter_label = financial_quarter(quarter_end)
     org = wh.organisation(conn, pcn_code)
     rows = quarter_rows(conn, org, quarter_end)
     definitions = {d["kpi_id"]: d for d in wh.kpi_definitions(conn)}

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from pcnmo.calendar import add_months, month_end
 from reports import kpis
 from reports import warehouse as wh
 from reports.suppression import SUPPRESSED, Shown, suppress_kpi
@@ -111,7 +112,7 @@ def quarter_rows(
     gives its year to date at the quarter end), suppressed, with the previous quarter."""
     definitions = wh.kpi_definitions(conn)
     codes = [org.pcn_code, *(code for code, _ in org.practices)]
-    previous_end = wh.month_end(wh.add_months(quarter_end.replace(day=1), -3))
+    previous_end = month_end(add_months(quarter_end.replace(day=1), -3))
     index = wh.index_kpi_values(
         wh.kpi_values(conn, codes, wh.QUARTER_PERIOD_TYPES, previous_end, quarter_end)
     )

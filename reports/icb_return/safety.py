@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from pcnmo.calendar import financial_quarter
 from reports import kpis
 from reports import warehouse as wh
 from reports.icb_return.rows import ReturnRow
@@ -34,7 +35,7 @@ def write_safety(
     formats = sheet.formats
     safety = [r for r in rows if in_section(r.definition, "prescribing_safety")]
     row = write_kpi_section(sheet, "Prescribing safety summary", safety) + 1
-    quarter_start = wh.financial_quarter(quarter_end)[0]
+    quarter_start = financial_quarter(quarter_end)[0]
 
     sheet.merge(
         row,

@@ -8,6 +8,7 @@ from typing import Any
 
 import duckdb
 
+from pcnmo.calendar import add_months, month_end
 from reports import kpis
 from reports import warehouse as wh
 from reports.dashboard.des_evidence import des_evidence_items
@@ -30,11 +31,9 @@ def write_supervision(
     sheet.merge(
         0, 0, 0, LAST_COL, "Supervision and scope of practice evidence (ARRS roles)", formats.title
     )
-    months = [wh.add_months(quarter_end.replace(day=1), -offset) for offset in (2, 1, 0)]
+    months = [add_months(quarter_end.replace(day=1), -offset) for offset in (2, 1, 0)]
     index = wh.index_kpi_values(
-        wh.kpi_values(
-            conn, [org.pcn_code], ["month"], wh.month_end(months[0]), wh.month_end(months[-1])
-        )
+        wh.kpi_values(conn, [org.pcn_code], ["month"], month_end(months[0]), month_end(months[-1]))
     )
     sheet.write_row(2, 0, HEADERS, [formats.header] * len(HEADERS))
     r = 2
@@ -42,7 +41,7 @@ def write_supervision(
         kpi_id = definition["kpi_id"]
         value_format = kpis.value_format(formats, definition)
         for month in months:
-            row = index.get((org.pcn_code, kpi_id, "month", wh.month_end(month)))
+            row = index.get((org.pcn_code, kpi_id, "month", month_end(month)))
             status = kpis.status(row)
             ok = status == kpis.OK
             r += 1

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from pcnmo.calendar import financial_quarter
 from reports import paths
-from reports.warehouse import financial_quarter
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from dagster_project.defs.transform.dbt_models import pcnmo_dbt_models
 from dagster_project.defs.transform.project import dbt_project
 from dagster_project.partitions import financial_quarter_partitions, monthly_partitions
 from pcnmo import settings
+from pcnmo.calendar import financial_quarter
 from pcnmo.publish import publish_warehouse
 from reports import paths as report_paths
 from reports import warehouse as wh
@@ -141,7 +142,7 @@ def reports_icb_quarterly_return(
     """The quarterly ICB return of every PCN with clinical extracts, per financial quarter: an
     xlsx for people and a long CSV for machines, small numbers suppressed."""
     quarter_start = dt.date.fromisoformat(context.partition_key)
-    _, quarter_end, label = wh.financial_quarter(quarter_start)
+    _, quarter_end, label = financial_quarter(quarter_start)
     outputs = settings.paths().outputs
     files: list[Path] = []
     with wh.connect_read_only(duckdb.database) as conn:
