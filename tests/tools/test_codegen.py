@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import duckdb
 import pytest
@@ -10,7 +11,7 @@ import yaml
 
 from ingestion.duckdb_io import ensure_schema
 from pcnmo.contracts import CONTRACTS, SAFETY_ALERTS, contract
-from tools.codegen import REPO_ROOT, generated_files
+from tools.codegen import REPO_ROOT, generated_files, write_generated_files
 from tools.codegen.extract_docs import render_markdown
 
 GENERATED = generated_files()
@@ -122,3 +123,18 @@ def test_ingestion_log_freshness_query_sees_an_empty_delivered_file():
         )
         assert conn.execute(f"select count(*) from {table.qualified_name}").fetchall() == [(0,)]
         assert conn.execute(query).fetchall() == [(loaded_at,)]
+
+
+def test_writing_creates_the_folders_a_new_source_needs(tmp_path):
+    """`pcnmo docs` in a tree with no staging folders (a new source has none yet) writes every
+    file, each with what the committed copy holds."""
+    (tmp_path / "seeds").mkdir()
+    for name in ("kpi_definitions.csv", "_seeds.yml"):
+        shutil.copyfile(REPO_ROOT / "seeds" / name, tmp_path / "seeds" / name)
+    written = write_generated_files(tmp_path)
+    assert sorted(p.relative_to(tmp_path) for p in written) == sorted(
+        p.relative_to(REPO_ROOT) for p in GENERATED
+    )
+    for path in written:
+        committed = REPO_ROOT / path.relative_to(tmp_path)
+        assert path.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8"), path

@@ -6,7 +6,7 @@
                                    the last month's reports, through Dagster
     pcnmo status                   what the warehouse holds, what was quarantined or missing
     pcnmo docs                     regenerate docs/extracts.md and the dbt sources YAML from
-                                   the extract contracts
+                                   the extract contracts, and docs/kpis.md from the KPI seed
     pcnmo ui [--port N]            the Dagster UI on this data directory
     pcnmo bench [options]          time the PCN, ICB and national-EPD tiers against a bare scan
     pcnmo national-epd --out FILE  write one national-size synthetic EPD month

@@ -1,4 +1,5 @@
-"""`pcnmo docs`: regenerate the files kept in the repository from the extract contracts."""
+"""`pcnmo docs`: regenerate the files kept in the repository from the extract contracts and
+the KPI dictionary seed."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from tools.codegen import write_generated_files
 def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "docs",
-        help="regenerate docs/extracts.md and the dbt sources YAML from the contracts",
+        help="regenerate docs/extracts.md, docs/kpis.md and the dbt sources YAML",
         description="Rewrite docs/extracts.md and every dbt_pcnmo/models/staging/<source>/"
-        "_<source>__sources.yml from the extract contracts in pcnmo/contracts/.",
+        "_<source>__sources.yml from the extract contracts in pcnmo/contracts/, and "
+        "docs/kpis.md from seeds/kpi_definitions.csv.",
     )
     parser.set_defaults(handler=handle)
     return parser
