@@ -4,6 +4,7 @@
 #   make test-fast  the inner loop: Python unit tests and the dbt unit tests, about a minute
 #   make render     the latest dashboard workbook, ICB return and PCN comparator as PDF and PNG
 #                   pages
+#   make docs       the dbt documentation site for analysts, under data/dbt_docs
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
 VENV := .venv
@@ -18,7 +19,7 @@ export PCNMO_DATA_DIR ?= $(CURDIR)/data
 PYTEST_PARALLEL := -n 2 --dist loadfile
 PYTEST_FAST_PARALLEL := -n 2
 
-.PHONY: install demo run status test test-fast unit lint format ui bench render clean
+.PHONY: install demo run status test test-fast unit lint format ui bench render docs clean
 
 install: $(VENV)/.installed
 
@@ -82,6 +83,10 @@ render: install
 		echo "make render needs LibreOffice Calc and poppler-utils, which are not installed."; \
 		echo "On Debian/Ubuntu: sudo apt-get install -y libreoffice-calc poppler-utils fonts-crosextra-carlito"; exit 1; }
 	$(BIN)/python -m tools.render
+
+# dbt docs generate --static, offline, with the catalog read from the published copy.
+docs: install
+	$(BIN)/python -m tools.dbt_docs
 
 clean:
 	rm -rf $(PCNMO_DATA_DIR) dbt_pcnmo/target dbt_pcnmo/logs .pytest_cache
