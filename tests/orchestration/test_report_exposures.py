@@ -34,7 +34,8 @@ def test_a_report_asset_depends_on_exactly_what_its_exposure_declares(
     assert expected and graph.get(dg.AssetKey(list(key))).parent_keys == expected
 
 
-def test_the_comparators_run_in_the_monthly_and_quarterly_report_jobs():
+def test_the_comparators_run_in_the_monthly_and_quarterly_report_jobs(graph):
+    # `graph` prepared the dbt manifest, which the definitions read when they load.
     from dagster_project.definitions import defs
 
     definitions = defs()
