@@ -23,7 +23,9 @@ COLUMNS = [
     "definition",
     "numerator",
     "denominator",
+    "value_kind",
     "unit",
+    "display_decimals",
     "direction",
     "period_grain",
     "reported_for",
@@ -31,15 +33,40 @@ COLUMNS = [
     "rag_amber_threshold",
     "threshold_rationale",
     "target_source",
+    "peer_comparator",
     "source_data",
     "des_qof_iif_link",
-    "has_peer_comparator",
     "small_number_suppression",
+    "report_section",
+    "component_model",
     "why_it_matters",
 ]
 THRESHOLDS = ("rag_green_threshold", "rag_amber_threshold")
-BOOLEANS = ("has_peer_comparator", "small_number_suppression")
-TEXT_COLUMNS = [c for c in COLUMNS if c not in THRESHOLDS and c not in BOOLEANS]
+BOOLEANS = ("small_number_suppression",)
+OPTIONAL = ("peer_comparator",)
+TEXT_COLUMNS = [
+    c for c in COLUMNS if c not in THRESHOLDS and c not in BOOLEANS and c not in OPTIONAL
+]
+
+# The unit each kind of value is published in, and the decimals the reports print it with.
+UNIT_OF_VALUE_KIND = {
+    "proportion": "percent",
+    "percent_of_target": "percent",
+    "score": "percent",
+    "mean": "mean_per_smr",
+    "count": "count",
+    "rate_per_10000": "rate_per_10000",
+    "pounds_per_astro_pu": "pounds_per_astro_pu",
+    "ratio_to_peer": "ratio",
+}
+DECIMALS_OF_UNIT = {
+    "percent": "1",
+    "mean_per_smr": "2",
+    "count": "0",
+    "rate_per_10000": "1",
+    "pounds_per_astro_pu": "2",
+    "ratio": "2",
+}
 
 FAMILY_PREFIX = {
     "clinical_activity": "CA",
@@ -232,9 +259,23 @@ def test_most_kpis_carry_a_rag():
 
 
 def test_only_cost_per_astro_pu_has_a_peer_comparator():
-    with_peer = [row for row in ROWS if row["has_peer_comparator"] == "true"]
+    with_peer = [row for row in ROWS if row["peer_comparator"]]
     assert with_peer
     assert all(row["family"] == "cost" and "ASTRO-PU" in row["name"] for row in with_peer)
+    assert {row["peer_comparator"] for row in with_peer} == {"icb_peer_median"}
+
+
+@pytest.mark.parametrize("row", ROWS, ids=_ids)
+def test_value_kind_fits_the_unit_and_decimals(row):
+    assert UNIT_OF_VALUE_KIND[row["value_kind"]] == row["unit"]
+    assert row["display_decimals"] == DECIMALS_OF_UNIT[row["unit"]]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=_ids)
+def test_target_kpis_are_percent_of_target(row):
+    """Every KPI measured against a local target or a schedule may run over 100%."""
+    if row["denominator"].startswith("Local target"):
+        assert row["value_kind"] == "percent_of_target"
 
 
 def test_target_denominators_name_the_local_targets_seed():

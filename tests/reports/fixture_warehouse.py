@@ -281,7 +281,7 @@ def kpi_rows() -> list[dict[str, Any]]:
                         "target": green,
                         "rag": rag(value, green, amber, d["direction"]),
                         "direction": d["direction"],
-                        "peer_comparator": 3.2 if d.get("has_peer_comparator") else None,
+                        "peer_comparator": 3.2 if d.get("peer_comparator") else None,
                         "data_status": status,
                     }
                 )

@@ -13,7 +13,7 @@
       actions attributed to them (int_smrs_joined_to_deprescribing_actions) the numerator. An
       action after the period end still counts for its SMR's period.
     A row exists for every practice-month with a clinical snapshot and a PCN, so a month whose
-    extracts arrived with no discharge or no SMR gives 0 over 0 (value null, data_status ok);
+    extracts arrived with no discharge or no SMR gives 0 over 0 ('nothing due' in the mart);
     months without extracts give no row (data_status 'no data' in the mart). A practice that
     moved PCN within a period has one row per PCN, each summing only its own months.
 #}
@@ -128,7 +128,8 @@ final as (
         pcn_code,
         'CA04' as kpi_id,
         reconciled_discharges as numerator,
-        discharges as denominator
+        discharges as denominator,
+        cast(null as varchar) as target_basis
     from practice_periods
     union all
     select
@@ -137,7 +138,8 @@ final as (
         pcn_code,
         'CA05' as kpi_id,
         deprescribing_actions as numerator,
-        smrs as denominator
+        smrs as denominator,
+        cast(null as varchar) as target_basis
     from practice_periods
 
 )

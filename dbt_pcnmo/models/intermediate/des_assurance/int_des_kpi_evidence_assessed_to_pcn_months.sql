@@ -86,7 +86,7 @@ pcn_kpis as (
         numerator,
         denominator,
         value,
-        data_status = 'ok' as has_data
+        data_status != 'no data' as has_data
     from {{ ref('fct_kpi_values') }}
     where org_type = 'pcn'
 

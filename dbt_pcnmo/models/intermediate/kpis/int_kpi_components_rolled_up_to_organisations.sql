@@ -4,16 +4,25 @@
     period_grain asks for, and every KPI in kpi_definitions (its reported_for column says
     whether practices get rows too).
 
-    Each KPI family delivers its figures through one component model listed below:
+    Each KPI family delivers its figures through one component model listed below (seed
+    kpi_definitions.component_model names it for each KPI):
     * practice components have one row per period_id x practice_code x pcn_code x kpi_id with
-      numerator and denominator, pcn_code being the PCN the practice belonged to in the months
-      counted (a practice that moved PCN within a period has a row per PCN). Practice rows sum
-      them over the PCNs; PCN rows sum the numerators and the denominators of the practices
-      that were members in each month (sum over sum, never a mean of practice ratios).
+      numerator, denominator and target_basis, pcn_code being the PCN the practice belonged
+      to in the months counted (a practice that moved PCN within a period has a row per PCN).
+      Practice rows sum them over the PCNs; PCN rows sum the numerators and the denominators
+      of the practices that were members in each month (sum over sum, never a mean of
+      practice ratios).
     * PCN components have one row per period_id x pcn_code x kpi_id, for sources that are
       PCN-wide (the ARRS workforce record).
-    data_status is 'no data' where the component has no row for the organisation and period
-    (its sources hold nothing for it); the numerator and denominator are then null.
+    Sums are exact decimals (macro exact_decimal), so a PCN's figures do not depend on the
+    order DuckDB adds its practices.
+    data_status, the three kinds of empty: 'no data' where the component has no row for the
+    organisation and period (the source was not delivered for it; numerator and denominator
+    null); 'nothing due' where it has one but the denominator is 0 (the source was delivered
+    and nothing fell due: no discharge to reconcile, no alert due, a target of 0); else 'ok'.
+    A count (no denominator) with a row is 'ok'. practices_without_data counts, on a PCN row
+    of a KPI practices report, the member practices (in any month of the period) whose own row
+    is 'no data': the PCN's figure is the sum over the others.
 #}
 {%- set practice_component_models = [
     'int_smr_kpis_aggregated_to_practice_periods',
@@ -117,7 +126,8 @@ practice_components as (
         pcn_code,
         kpi_id,
         numerator,
-        denominator
+        denominator,
+        target_basis
     from {{ ref(model) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -131,8 +141,9 @@ components as (
         practice_code as org_code,
         period_id,
         kpi_id,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
+        sum({{ exact_decimal('numerator') }}) as numerator,
+        sum({{ exact_decimal('denominator') }}) as denominator,
+        {{ combined_target_basis('target_basis') }} as target_basis
     from practice_components
     group by practice_code, period_id, kpi_id
     union all
@@ -141,8 +152,9 @@ components as (
         pcn_code as org_code,
         period_id,
         kpi_id,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
+        sum({{ exact_decimal('numerator') }}) as numerator,
+        sum({{ exact_decimal('denominator') }}) as denominator,
+        {{ combined_target_basis('target_basis') }} as target_basis
     from practice_components
     group by pcn_code, period_id, kpi_id
     {% for model in pcn_component_models %}
@@ -152,10 +164,43 @@ components as (
         pcn_code as org_code,
         period_id,
         kpi_id,
-        numerator,
-        denominator
+        {{ exact_decimal('numerator') }} as numerator,
+        {{ exact_decimal('denominator') }} as denominator,
+        target_basis
     from {{ ref(model) }}
     {% endfor %}
+
+),
+
+member_practices as (
+
+    select distinct
+        memberships.pcn_code,
+        memberships.practice_code,
+        kpi_periods.period_id,
+        kpi_periods.kpi_id
+    from kpi_periods
+    inner join memberships
+        on memberships.month_start_date between kpi_periods.period_start and kpi_periods.period_end
+    where not kpi_periods.is_pcn_only
+
+),
+
+practices_without_data as (
+
+    select
+        member_practices.pcn_code,
+        member_practices.period_id,
+        member_practices.kpi_id,
+        count(case when components.org_code is null then 1 end) as practices_without_data
+    from member_practices
+    left join components
+        on
+            components.org_type = 'practice'
+            and member_practices.practice_code = components.org_code
+            and member_practices.period_id = components.period_id
+            and member_practices.kpi_id = components.kpi_id
+    group by member_practices.pcn_code, member_practices.period_id, member_practices.kpi_id
 
 ),
 
@@ -168,7 +213,13 @@ final as (
         organisation_periods.kpi_id,
         components.numerator,
         components.denominator,
-        case when components.org_code is null then 'no data' else 'ok' end as data_status
+        components.target_basis,
+        case
+            when components.org_code is null then 'no data'
+            when components.denominator = 0 then 'nothing due'
+            else 'ok'
+        end as data_status,
+        cast(practices_without_data.practices_without_data as integer) as practices_without_data
     from organisation_periods
     left join components
         on
@@ -176,6 +227,12 @@ final as (
             and organisation_periods.org_code = components.org_code
             and organisation_periods.period_id = components.period_id
             and organisation_periods.kpi_id = components.kpi_id
+    left join practices_without_data
+        on
+            organisation_periods.org_type = 'pcn'
+            and organisation_periods.org_code = practices_without_data.pcn_code
+            and organisation_periods.period_id = practices_without_data.period_id
+            and organisation_periods.kpi_id = practices_without_data.kpi_id
 
 )
 

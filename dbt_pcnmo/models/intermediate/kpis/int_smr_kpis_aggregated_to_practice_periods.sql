@@ -42,7 +42,8 @@ targets as (
         pcn_code,
         month_start_date,
         target_kpi_id,
-        practice_monthly_target
+        practice_monthly_target,
+        target_basis
     from {{ ref('int_smr_targets_phased_to_practice_months') }}
 
 ),
@@ -61,7 +62,8 @@ target_periods as (
         targets.practice_code,
         targets.pcn_code,
         targets.target_kpi_id,
-        sum(targets.practice_monthly_target) as period_target
+        sum({{ exact_decimal('targets.practice_monthly_target') }}) as period_target,
+        {{ combined_target_basis('targets.target_basis') }} as target_basis
     from targets
     inner join periods
         on targets.month_start_date between periods.period_start and periods.period_end
@@ -76,7 +78,8 @@ denominators as (
         practice_code,
         pcn_code,
         kpi_ids.kpi_id,
-        period_target as denominator
+        period_target as denominator,
+        target_basis
     from target_periods
     inner join (
         select 'CA01' as target_kpi_id, 'CA01' as kpi_id
@@ -137,7 +140,8 @@ final as (
         denominators.pcn_code,
         denominators.kpi_id,
         coalesce(numerators.numerator, 0) as numerator,
-        denominators.denominator
+        denominators.denominator,
+        denominators.target_basis
     from denominators
     left join numerators
         on

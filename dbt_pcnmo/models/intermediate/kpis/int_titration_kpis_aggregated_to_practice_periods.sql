@@ -31,7 +31,8 @@ clinic_months as (
         month_start_date,
         kpi_id,
         seen_patients,
-        target_patients_seen
+        target_patients_seen,
+        target_basis
     from {{ ref('fct_titration_clinics_monthly') }}
     where target_patients_seen is not null
 
@@ -45,7 +46,8 @@ final as (
         clinic_months.pcn_code,
         clinic_months.kpi_id,
         sum(clinic_months.seen_patients) as numerator,
-        sum(clinic_months.target_patients_seen) as denominator
+        sum({{ exact_decimal('clinic_months.target_patients_seen') }}) as denominator,
+        {{ combined_target_basis('clinic_months.target_basis') }} as target_basis
     from clinic_months
     inner join periods
         on clinic_months.month_start_date between periods.period_start and periods.period_end

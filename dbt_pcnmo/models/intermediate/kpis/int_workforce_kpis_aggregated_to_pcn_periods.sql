@@ -169,7 +169,8 @@ final as (
         period_id,
         'DA01' as kpi_id,
         coalesce(supervised_staff, 0) as numerator,
-        staff_in_post as denominator
+        staff_in_post as denominator,
+        cast(null as varchar) as target_basis
     from counted
     where period_end <= supervision_covered_to_date
     union all
@@ -178,7 +179,8 @@ final as (
         period_id,
         'DA02' as kpi_id,
         coalesce(scoped_staff, 0) as numerator,
-        staff_in_post as denominator
+        staff_in_post as denominator,
+        cast(null as varchar) as target_basis
     from counted
     where period_end <= staff_covered_to_date
 

@@ -153,7 +153,8 @@ final as (
         pcn_code,
         kpi_id,
         cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator
+        cast(denominator as double) as denominator,
+        cast(null as varchar) as target_basis
     from ps03
     union all
     select
@@ -162,7 +163,8 @@ final as (
         pcn_code,
         kpi_id,
         cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator
+        cast(denominator as double) as denominator,
+        cast(null as varchar) as target_basis
     from ca03
 
 )

@@ -292,7 +292,8 @@ final as (
         pcn_code,
         kpi_id,
         cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator
+        cast(denominator as double) as denominator,
+        cast(null as varchar) as target_basis
     from period_components
     union all
     select
@@ -301,7 +302,8 @@ final as (
         pcn_code,
         'PS08' as kpi_id,
         cast(score as double) as numerator,
-        cast(maximum_score as double) as denominator
+        cast(maximum_score as double) as denominator,
+        cast(null as varchar) as target_basis
     from audit_periods
     where audit_rank = 1
 

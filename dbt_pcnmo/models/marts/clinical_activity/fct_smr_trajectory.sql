@@ -55,7 +55,7 @@ kpi_values as (
         denominator,
         value
     from {{ ref('fct_kpi_values') }}
-    where kpi_id in ('CA01', 'CA02') and data_status = 'ok'
+    where kpi_id in ('CA01', 'CA02') and data_status != 'no data'
 
 ),
 

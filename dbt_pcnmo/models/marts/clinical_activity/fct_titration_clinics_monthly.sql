@@ -100,7 +100,8 @@ targets as (
         practice_code,
         month_start_date,
         target_kpi_id,
-        practice_monthly_target
+        practice_monthly_target,
+        target_basis
     from {{ ref('int_smr_targets_phased_to_practice_months') }}
 
 ),
@@ -141,7 +142,8 @@ final as (
                     then 100.0 * clinic_months.dose_changed_patients / clinic_months.seen_patients
             end as double
         ) as dose_changed_percent,
-        cast(targets.practice_monthly_target as double) as target_patients_seen
+        cast(targets.practice_monthly_target as double) as target_patients_seen,
+        targets.target_basis
     from covered_practice_months
     cross join conditions
     inner join periods
