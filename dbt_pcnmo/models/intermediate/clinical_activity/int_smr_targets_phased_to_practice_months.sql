@@ -1,49 +1,28 @@
 {#
-    Targets from seed pcn_targets per practice and month: the SMR total (CA01, phased for CA02
-    too), each DES priority cohort (DA03 to DA08) and each LTC titration clinic (CA06 to CA09,
-    patients seen). One model phases every pcn_targets KPI, so the default, phasing and
+    Targets per practice and month for every locally targeted KPI: the SMR total (CA01,
+    phased for CA02 too), each DES priority cohort (DA03 to DA08) and each LTC titration
+    clinic (CA06 to CA09, patients seen). One model phases every target, so the phasing and
     practice-share rules cannot drift apart between families.
 
-    * The PCN's annual target is its row in seed pcn_targets when there is one. Otherwise it
-      defaults to the PCN's average monthly base over the loaded months of the financial year
-      times a default rate: for SMRs (no national target since April 2023) the base is the DES
-      cohort (CA01) or the cohort's own count (DA03 to DA08) and the rate
-      des_cohort_coverage_share in seed smr_planning_assumptions; for titration clinics the
-      base is the registered list and the rate default_patients_seen_per_1000_registered / 1000
-      in seed titration_clinic_assumptions.
+    * The PCN's annual target is fixed once a financial year
+      (int_pcn_targets_fixed_to_financial_years: agreed in seed pcn_targets, else the default
+      sized on the year's first loaded month).
     * Phasing is a straight line: each month carries one twelfth of the annual target.
-    * A practice's share of a month's twelfth is its share of the PCN's base that month
-      (membership by month, so a practice that moves PCN takes its share of each PCN's target
-      for its months there); an empty PCN base splits the month evenly between practices.
-      The practice shares add up to the PCN's twelfth, so a PCN's target is the sum of its
-      practices' targets.
-    Cohort sizes and list sizes are read from the cohort mart (fct_smr_cohort_monthly) rather
-    than re-derived from int_patients_assigned_to_smr_cohorts, whose evaluation re-reads every
-    medication issue. The model keeps its SMR name because CA01 and DA03 to DA08 read it.
+    * A practice's share is fixed with it: the practice's base (macro target_base_columns:
+      DES cohort, cohort count, or registered list) at the end of the PCN's base month over
+      the PCN's base that month. A practice that joins the PCN later brings its base from
+      that month (or, without a snapshot then, from its own first loaded month of the year);
+      one that leaves takes its share with it. For a default target that makes a practice's
+      target its own base x the default rate, whichever PCN it is in. An empty PCN base (an
+      agreed target for a cohort nobody was in) is split evenly between the base month's
+      member practices; a practice that joined later gets none of it.
+    So a month's target never changes when later months load. Rows exist for the practice
+    months with a cohort snapshot and a PCN. The model keeps its SMR name because CA01 and
+    DA03 to DA08 read it.
 #}
+{%- set base_columns = target_base_columns() %}
+
 with
-
-{# The default annual target per unit of the base, per target KPI. #}
-default_rates as (
-
-    select
-        kpi_ids.target_kpi_id,
-        assumptions.value as default_rate
-    from {{ ref('smr_planning_assumptions') }} as assumptions
-    inner join (
-        {% for kpi_id in ['CA01', 'DA03', 'DA04', 'DA05', 'DA06', 'DA07', 'DA08'] %}
-        select '{{ kpi_id }}' as target_kpi_id
-        {% if not loop.last %}union all{% endif %}
-        {% endfor %}
-    ) as kpi_ids
-        on assumptions.parameter = 'des_cohort_coverage_share'
-    union all
-    select
-        kpi_id as target_kpi_id,
-        default_patients_seen_per_1000_registered / 1000.0 as default_rate
-    from {{ ref('titration_clinic_assumptions') }}
-
-),
 
 cohort_months as (
 
@@ -53,39 +32,19 @@ cohort_months as (
         cohorts.reporting_month as month_start_date,
         periods.financial_year,
         periods.month_number_in_financial_year,
-        cohorts.registered_patients,
-        cohorts.des_cohort_patients,
-        cohorts.care_home_patients,
-        cohorts.learning_disability_patients,
-        cohorts.complex_polypharmacy_patients,
-        cohorts.medication_harm_risk_patients,
-        cohorts.severe_frailty_patients,
-        cohorts.potentially_addictive_medicines_patients
+        {% for column in base_columns.values() | unique %}
+        cohorts.{{ column }}{% if not loop.last %},{% endif %}
+        {% endfor %}
     from {{ ref('fct_smr_cohort_monthly') }} as cohorts
     inner join {{ ref('dim_periods') }} as periods
         on cohorts.period_id = periods.period_id
-    where cohorts.pcn_code is not null
 
 ),
 
-{#- One row per practice x month x target KPI: the base each target is sized on. -#}
-{%- set cohort_columns = {
-    'CA01': 'des_cohort_patients',
-    'DA03': 'care_home_patients',
-    'DA04': 'learning_disability_patients',
-    'DA05': 'complex_polypharmacy_patients',
-    'DA06': 'medication_harm_risk_patients',
-    'DA07': 'severe_frailty_patients',
-    'DA08': 'potentially_addictive_medicines_patients',
-    'CA06': 'registered_patients',
-    'CA07': 'registered_patients',
-    'CA08': 'registered_patients',
-    'CA09': 'registered_patients',
-} %}
-
+{#- One row per practice x month x target KPI: the base the target is shared on. -#}
 unpivoted as (
 
-    {% for kpi_id, column in cohort_columns.items() %}
+    {% for kpi_id, column in base_columns.items() %}
     select
         practice_code,
         pcn_code,
@@ -93,97 +52,106 @@ unpivoted as (
         financial_year,
         month_number_in_financial_year,
         '{{ kpi_id }}' as target_kpi_id,
-        {{ column }} as practice_cohort_patients
+        {{ column }} as practice_base_patients
     from cohort_months
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
 
-pcn_months as (
+practice_first_months as (
 
     select
-        pcn_code,
-        month_start_date,
+        practice_code,
         financial_year,
         target_kpi_id,
-        sum(practice_cohort_patients) as pcn_cohort_patients,
-        count(*) as pcn_practices
+        min(month_start_date) as first_month_start_date
     from unpivoted
-    group by pcn_code, month_start_date, financial_year, target_kpi_id
+    group by practice_code, financial_year, target_kpi_id
 
 ),
 
-pcn_years as (
+pcn_targets as (
 
     select
         pcn_code,
         financial_year,
         target_kpi_id,
-        avg(pcn_cohort_patients) as pcn_average_cohort_patients
-    from pcn_months
-    group by pcn_code, financial_year, target_kpi_id
+        base_month_start_date,
+        base_patients,
+        base_practices,
+        annual_target,
+        target_basis
+    from {{ ref('int_pcn_targets_fixed_to_financial_years') }}
 
 ),
 
-annual_targets as (
+shared as (
 
     select
-        pcn_years.pcn_code,
-        pcn_years.financial_year,
-        pcn_years.target_kpi_id,
-        pcn_years.pcn_average_cohort_patients,
-        coalesce(
-            agreed.target_value,
-            pcn_years.pcn_average_cohort_patients * default_rates.default_rate
-        ) as pcn_annual_target,
-        case when agreed.target_value is not null then 'agreed' else 'default' end
-            as target_basis
-    from pcn_years
-    left join default_rates
-        on pcn_years.target_kpi_id = default_rates.target_kpi_id
-    left join {{ ref('pcn_targets') }} as agreed
-        on
-            pcn_years.pcn_code = agreed.pcn_code
-            and pcn_years.financial_year = agreed.financial_year
-            and pcn_years.target_kpi_id = agreed.kpi_id
-
-),
-
-final as (
-
-    select
-        {{ surrogate_key([
-            'unpivoted.practice_code', 'unpivoted.month_start_date', 'unpivoted.target_kpi_id',
-        ]) }} as practice_month_target_id,
         unpivoted.practice_code,
         unpivoted.pcn_code,
         unpivoted.month_start_date,
         unpivoted.financial_year,
         unpivoted.month_number_in_financial_year,
         unpivoted.target_kpi_id,
-        unpivoted.practice_cohort_patients,
-        pcn_months.pcn_cohort_patients,
-        annual_targets.pcn_average_cohort_patients,
-        annual_targets.pcn_annual_target,
-        annual_targets.target_basis,
-        case
-            when pcn_months.pcn_cohort_patients > 0
-                then 1.0 * unpivoted.practice_cohort_patients / pcn_months.pcn_cohort_patients
-            else 1.0 / pcn_months.pcn_practices
-        end as practice_share_of_pcn,
-        annual_targets.pcn_annual_target / 12.0 as pcn_monthly_target
+        unpivoted.practice_base_patients,
+        pcn_targets.base_month_start_date,
+        coalesce(at_base_month.practice_base_patients, at_first_month.practice_base_patients)
+            as practice_base_month_patients,
+        coalesce(at_base_month.pcn_code = unpivoted.pcn_code, false) as was_member_in_base_month,
+        pcn_targets.base_patients as pcn_base_patients,
+        pcn_targets.base_practices as pcn_base_practices,
+        pcn_targets.annual_target as pcn_annual_target,
+        pcn_targets.target_basis
     from unpivoted
-    inner join pcn_months
+    inner join pcn_targets
         on
-            unpivoted.pcn_code = pcn_months.pcn_code
-            and unpivoted.month_start_date = pcn_months.month_start_date
-            and unpivoted.target_kpi_id = pcn_months.target_kpi_id
-    inner join annual_targets
+            unpivoted.pcn_code = pcn_targets.pcn_code
+            and unpivoted.financial_year = pcn_targets.financial_year
+            and unpivoted.target_kpi_id = pcn_targets.target_kpi_id
+    left join unpivoted as at_base_month
         on
-            unpivoted.pcn_code = annual_targets.pcn_code
-            and unpivoted.financial_year = annual_targets.financial_year
-            and unpivoted.target_kpi_id = annual_targets.target_kpi_id
+            unpivoted.practice_code = at_base_month.practice_code
+            and unpivoted.target_kpi_id = at_base_month.target_kpi_id
+            and pcn_targets.base_month_start_date = at_base_month.month_start_date
+    inner join practice_first_months
+        on
+            unpivoted.practice_code = practice_first_months.practice_code
+            and unpivoted.financial_year = practice_first_months.financial_year
+            and unpivoted.target_kpi_id = practice_first_months.target_kpi_id
+    inner join unpivoted as at_first_month
+        on
+            unpivoted.practice_code = at_first_month.practice_code
+            and unpivoted.target_kpi_id = at_first_month.target_kpi_id
+            and practice_first_months.first_month_start_date = at_first_month.month_start_date
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['practice_code', 'month_start_date', 'target_kpi_id']) }}
+            as practice_month_target_id,
+        practice_code,
+        pcn_code,
+        month_start_date,
+        financial_year,
+        month_number_in_financial_year,
+        target_kpi_id,
+        practice_base_patients,
+        base_month_start_date,
+        practice_base_month_patients,
+        pcn_base_patients,
+        pcn_annual_target,
+        target_basis,
+        case
+            when pcn_base_patients > 0 then 1.0 * practice_base_month_patients / pcn_base_patients
+            when was_member_in_base_month then 1.0 / pcn_base_practices
+            else 0.0
+        end as practice_share_of_pcn,
+        pcn_annual_target / 12.0 as pcn_monthly_target
+    from shared
 
 )
 

@@ -12,7 +12,8 @@
     * Item 5, care home MO programme (EHCH): of the care-home residents registered at the
       month end (fct_smr_cohort_monthly care_home_patients, summed over the PCN's practices),
       the share reviewed: distinct patients with an SMR dated in the lookback_months up to the
-      month end while in the care-home cohort (fct_smrs.is_care_home_resident), who are still
+      month end as a care-home resident (fct_smrs.is_care_home_resident: in the care-home
+      cohort at the end of the month before the SMR's month or of its month), who are still
       registered at a PCN member practice at the month end (the month's patient snapshot; a
       resident who died or left no longer counts). A resident who moved out of a care home
       within the window still counts, so the share can slightly overstate coverage. The month

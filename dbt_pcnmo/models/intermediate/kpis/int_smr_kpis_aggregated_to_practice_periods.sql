@@ -6,8 +6,9 @@
       period, over the practice's share of the PCN's total SMR target for the period's months.
       CA01 and CA02 carry the same figures for every period; fct_kpi_values keeps each on the
       periods its kpi_definitions period_grain names.
-    * DA03 to DA08: distinct patients with an SMR in the period who were in the cohort in the
-      month of that SMR, over the practice's share of the cohort's target for the period.
+    * DA03 to DA08: distinct patients with an SMR in the period who were in the cohort at the
+      time of that SMR (at the end of the month before the SMR's month or at the end of its
+      month: fct_smrs), over the practice's share of the cohort's target for the period.
     A row exists only for the practice's months with a cohort snapshot and a PCN
     (int_smr_targets_phased_to_practice_months); SMRs in other months are not counted. A
     practice that moved PCN within a period has one row per PCN, so each PCN sums only its

@@ -6,12 +6,24 @@
     date and no deregistration on or before it. Where no snapshot row matches (the month's
     extract is missing, or the registration dates disagree with the event) the SMR stays with
     the practice that recorded it, and attribution_basis says so. The PCN is the one the
-    practice belonged to that month (int_practices_joined_to_pcns_by_month), and the cohort
-    flags are the patient's at that practice in that month (int_patients_assigned_to_smr_cohorts),
-    so "in the cohort in the month of their SMR" reads straight off the row. A table rather
-    than an intermediate view because the cohort lookup re-evaluates the cohort view (every
-    medication issue): the KPI models downstream read this instead.
+    practice belonged to that month (int_practices_joined_to_pcns_by_month).
+    The cohort flags say whether the patient was in each DES cohort at the time of the review:
+    at the end of the month before the SMR's month or at the end of the SMR's month
+    (int_patients_assigned_to_smr_cohorts, at whichever practice the patient was registered
+    then). Both month ends count so that a review that works keeps its credit: a patient on
+    10 repeat medicines who has one stopped at the SMR is out of the polypharmacy cohort by
+    the month end, but was in it when reviewed. A table rather than an intermediate view
+    because the cohort lookup re-evaluates the cohort view (every medication issue): the KPI
+    models downstream read this instead.
 #}
+{%- set cohort_flags = [
+    'is_care_home_resident',
+    'has_learning_disability',
+    'has_complex_polypharmacy',
+    'is_at_risk_of_medication_harm',
+    'is_severely_frail',
+    'is_on_potentially_addictive_medicines',
+] %}
 with
 
 smr_codes as (
@@ -83,6 +95,27 @@ attributed as (
 
 ),
 
+{#- The patient's cohorts at the two month ends around the review, at any practice. -#}
+review_cohorts as (
+
+    select
+        attributed.patient_id,
+        attributed.smr_date,
+        {% for flag in cohort_flags %}
+        max(case when cohorts.{{ flag }} then 1 else 0 end) = 1 as {{ flag }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from attributed
+    inner join {{ ref('int_patients_assigned_to_smr_cohorts') }} as cohorts
+        on
+            attributed.patient_id = cohorts.patient_id
+            and cohorts.month_start_date in (
+                attributed.month_start_date,
+                cast({{ dbt.dateadd('month', -1, 'attributed.month_start_date') }} as date)
+            )
+    group by attributed.patient_id, attributed.smr_date
+
+),
+
 final as (
 
     select
@@ -95,23 +128,18 @@ final as (
         practice_pcns.pcn_code,
         attributed.recording_practice_code,
         attributed.attribution_basis,
-        coalesce(cohorts.is_care_home_resident, false) as is_care_home_resident,
-        coalesce(cohorts.has_learning_disability, false) as has_learning_disability,
-        coalesce(cohorts.has_complex_polypharmacy, false) as has_complex_polypharmacy,
-        coalesce(cohorts.is_at_risk_of_medication_harm, false) as is_at_risk_of_medication_harm,
-        coalesce(cohorts.is_severely_frail, false) as is_severely_frail,
-        coalesce(cohorts.is_on_potentially_addictive_medicines, false)
-            as is_on_potentially_addictive_medicines
+        {% for flag in cohort_flags %}
+        coalesce(review_cohorts.{{ flag }}, false) as {{ flag }}{% if not loop.last %},{% endif %}
+        {% endfor %}
     from attributed
     left join {{ ref('int_practices_joined_to_pcns_by_month') }} as practice_pcns
         on
             attributed.practice_code = practice_pcns.practice_code
             and attributed.month_start_date = practice_pcns.month_start_date
-    left join {{ ref('int_patients_assigned_to_smr_cohorts') }} as cohorts
+    left join review_cohorts
         on
-            attributed.practice_code = cohorts.practice_code
-            and attributed.patient_id = cohorts.patient_id
-            and attributed.month_start_date = cohorts.month_start_date
+            attributed.patient_id = review_cohorts.patient_id
+            and attributed.smr_date = review_cohorts.smr_date
 
 )
 
