@@ -347,21 +347,40 @@ def test_fct_safety_alerts_statuses_follow_the_calendar_day_rule(warehouse):
     }
 
 
-def test_ps01_and_ps02_count_only_alerts_whose_closure_is_due(warehouse):
+def test_ps01_and_ps02_count_alerts_by_deadline(warehouse):
     ps01, ps02 = kpi(warehouse, "PS01"), kpi(warehouse, "PS02")
-    # March, U11111: P1 Class 2 and NatPSA in window; P2 Class 2 late, NatPSA not applicable.
-    assert ps01[("P1", "month_2026-03-31")][:2] == (2, 2)
+    # March, U11111: the Class 2 is due 4 March, closed on time at P1 and a day late at P2;
+    # the NatPSA is due 10 April, so it belongs to April (not applicable at P2).
+    assert ps01[("P1", "month_2026-03-31")][:2] == (1, 1)
     assert ps01[("P2", "month_2026-03-31")][:2] == (0, 1)
-    assert ps01[("U11111", "month_2026-03-31")] == (2, 3, published(100 * 2 / 3, 1))
-    # April: P2 (now U22222) closed a Class 1 a day late; U11111 had nothing due (0 over 0).
+    assert ps01[("U11111", "month_2026-03-31")] == (1, 2, published(100 * 1 / 2, 1))
+    # April: P1 closed the NatPSA on its deadline (U11111 1 of 1); P2, now U22222's, closed a
+    # Class 1 due 14 April a day late.
+    assert ps01[("U11111", "month_2026-04-30")] == (1, 1, 100)
     assert ps01[("U22222", "month_2026-04-30")] == (0, 1, 0)
-    assert ps01[("U11111", "month_2026-04-30")] == (0, 0, None)
-    # PS02 March: P1 closed on day 5, P2 still open past its window.
+    # PS02, March: the Class 3 due 25 March, closed that day at P1, never at P2.
     assert ps02[("U11111", "month_2026-03-31")] == (1, 2, 50)
-    # PS02 April: P1's Class 4 is open inside its window, so it is in no denominator yet.
-    assert ps02[("P1", "month_2026-04-30")][:2] == (0, 0)
+    # April: P2's Class 3 was still open at 1 April, so it counts against April too, in the
+    # PCN P2 belongs to then; P1's Class 4 (due 2 May) is not due yet: nothing due.
+    assert ps02[("U22222", "month_2026-04-30")] == (0, 1, 0)
+    assert ps02[("U11111", "month_2026-04-30")] == (0, 0, None)
+    assert status(warehouse, "PS02", "U11111", "month_2026-04-30") == "nothing due"
+    # The year to date to April holds only April; the quarter to March only March here.
+    assert ps01[("U22222", "financial_year_to_date_2026-04-30")] == (0, 1, 0)
+    assert ps02[("U11111", "quarter_2026-03-31")] == (1, 2, 50)
     # The April-June quarter ends after the logs (April): no data rather than a partial figure.
     assert ("U11111", "quarter_2026-06-30") not in ps01
+
+
+def status(conn: duckdb.DuckDBPyConnection, kpi_id: str, org_code: str, period_id: str) -> str:
+    (row,) = query(
+        conn,
+        f"""
+        select data_status from marts.fct_kpi_values
+        where kpi_id = '{kpi_id}' and org_code = '{org_code}' and period_id = '{period_id}'
+        """,
+    )
+    return row[0]
 
 
 def test_sea_kpis_and_theme_mart(warehouse):

@@ -4,13 +4,14 @@
     otherwise the mart says no_data.
 
     * Item 2, scope of practice for every ARRS role: DA02 for the month.
-    * Item 4, alert closure log within timeframes: PS01 for the month, and no alert of any
-      class (fct_safety_alerts, not 'not applicable') still open past its window at the month
-      end: one that is makes the item not met whatever PS01 says, because PS01 counts alerts
-      by the month they were received and an alert overdue since an earlier month would
-      otherwise drop out of sight.
-      For both, a KPI row with data but a zero denominator (no ARRS staff in post, no
-      applicable alert due) is met: nothing was missing or late.
+    * Item 4, alert closure log within timeframes: PS01 for the month (the Class 1/2 and
+      NatPSA alerts due in the month or still open past their deadline at its start, closed
+      by their deadline), and no alert of any class (fct_safety_alerts, not 'not
+      applicable') still open past its window at the month end: one that is makes the item
+      not met whatever PS01 says, so a Class 3 or 4 alert overdue, or one that went overdue
+      in the month's last days, never leaves the item met.
+      For both, a KPI row with nothing due (no ARRS staff in post, no applicable alert due)
+      is met: nothing was missing or late.
     * Item 6, quarterly ICB return: the latest complete quarter (dim_periods.is_complete)
       ending on or before the month end; the return carries every KPI with a quarterly figure
       (kpi_definitions period_grain month_quarter or month_quarter_fytd), and the share of them
@@ -177,7 +178,7 @@ monthly_items as (
                 then 'No applicable Class 1/2 or NatPSA alert was due for closure in the month (PS01).'
             else cast(cast(numerator as bigint) as varchar) || ' of '
                 || cast(cast(denominator as bigint) as varchar)
-                || ' applicable Class 1/2 and NatPSA alerts received in the month were closed within their window ('
+                || ' applicable Class 1/2 and NatPSA alerts due in the month or still open past their deadline at its start were closed by their deadline ('
                 || cast(round(value, 1) as varchar) || '%, PS01).'
         end as evidence,
         kpi_id as source_kpi_ids

@@ -3,11 +3,15 @@
     belonged to in the months counted, and per reporting period (month, quarter, financial
     year to date), for the KPI rollup.
 
-    * PS03 (PINCER hazards with intervention completed): the denominator counts hazards
-      (patient x indicator, int_pincer_hazards_linked_to_actions) found at any month end in
-      the period, once each; the numerator those of them whose episode has a completed
-      action in the PINCER action log by the period end. The quarter is the headline period
-      (the ICB return); months and the year to date use the same rule.
+    * PS03 (PINCER hazards with intervention completed): the denominator counts hazard
+      episodes (patient x indicator x run of consecutive flagged months,
+      int_pincer_hazards_linked_to_actions) present in the period, i.e. found by any of its
+      monthly searches, once each, so an unworked episode stays in every period it lasts; the
+      numerator those of them worked by the period end (an action completed on or after the
+      episode started and on or before the period end). Month, quarter (the headline period
+      of the ICB return) and year to date use the same rule, so a hazard worked in May that
+      recurs in September is a worked and an unworked episode in the year to date, and an
+      unworked one in September and its quarter.
     * CA03 (HRD register patients with current monitoring): as at the period end (the
       period's last month, int_hrd_monitoring_assessed_to_patient_months): patients on the
       register, and those of them with every required test in its window.
@@ -71,6 +75,7 @@ hazard_months as (
         hazards.patient_id,
         hazards.pincer_indicator,
         hazards.month_start_date,
+        hazards.episode_start_date,
         hazards.first_actioned_date
     from {{ ref('int_pincer_hazards_linked_to_actions') }} as hazards
     inner join {{ ref('int_practices_joined_to_pcns_by_month') }} as memberships
@@ -88,6 +93,7 @@ hazard_periods as (
         practice_periods.pcn_code,
         hazard_months.patient_id,
         hazard_months.pincer_indicator,
+        hazard_months.episode_start_date,
         max(case when hazard_months.first_actioned_date <= practice_periods.period_end then 1 else 0 end)
             as is_actioned
     from practice_periods
@@ -101,7 +107,8 @@ hazard_periods as (
         practice_periods.practice_code,
         practice_periods.pcn_code,
         hazard_months.patient_id,
-        hazard_months.pincer_indicator
+        hazard_months.pincer_indicator,
+        hazard_months.episode_start_date
 
 ),
 

@@ -7,11 +7,16 @@
     covered period with nothing to count has numerator 0.
 
     * PS01 (NatPSA, MHRA Class 1 and 2) and PS02 (Class 3 and 4), closure_kpi_id in seed
-      alert_class_windows: alert x practice rows received in the period (month of
-      received_date; rules in int_safety_alerts_checked_against_windows). Denominator: rows
-      whose closure is due (closed, or open past the window); numerator: closed in window.
-      Not applicable rows and open rows still inside their window are out of both, so a
-      recent month is not red for alerts not yet due (they count once the window closes).
+      alert_class_windows, counted by deadline (int_safety_alerts_checked_against_windows
+      gives each applicable or untriaged alert x practice row its deadline). Denominator:
+      the rows whose deadline fell in the period, plus those still open past their deadline
+      at the period's start (not closed before its first day: one closed on the first day
+      was still open at its start). Numerator: those closed on or before their deadline. So
+      the month an alert goes overdue is never 100%, and it counts against every later
+      period until it is closed; an alert not yet due is in no denominator, and a month,
+      quarter or year to date is counted the same way. A row counts in the PCN the practice
+      belonged to in the month of its deadline, or in the period's first month when carried
+      in overdue. Not applicable rows are in neither.
     * PS04: SEAs raised in the period (a count: denominator null).
     * PS05: SEAs raised in the period whose completion is due (completed, or open past the
       window; int_significant_events_checked_against_window); numerator: completed within it.
@@ -87,16 +92,108 @@ covered_months as (
 
 ),
 
-alert_months as (
+alert_rows as (
 
     select
         practice_code,
-        cast({{ dbt.date_trunc('month', 'received_date') }} as date) as month_start_date,
         closure_kpi_id as kpi_id,
-        count(case when is_closed_in_window then 1 end) as numerator,
-        count(case when is_closure_due then 1 end) as denominator
+        deadline_date,
+        closed_date
     from {{ ref('int_safety_alerts_checked_against_windows') }}
-    group by 1, 2, 3
+    where status != 'not_applicable'
+
+),
+
+alerts_counted_in_periods as (
+
+    select
+        periods.period_id,
+        alert_rows.practice_code,
+        alert_rows.kpi_id,
+        case
+            when alert_rows.deadline_date >= periods.period_start
+                then cast({{ dbt.date_trunc('month', 'alert_rows.deadline_date') }} as date)
+            else periods.period_start
+        end as counted_month_start_date,
+        case
+            when
+                alert_rows.deadline_date >= periods.period_start
+                and alert_rows.closed_date <= alert_rows.deadline_date
+                then 1
+            else 0
+        end as is_closed_by_deadline
+    from alert_rows
+    inner join periods
+        on
+            alert_rows.deadline_date <= periods.period_end
+            and (
+                alert_rows.deadline_date >= periods.period_start
+                or alert_rows.closed_date is null
+                or alert_rows.closed_date >= periods.period_start
+            )
+
+),
+
+alert_period_practices as (
+
+    select distinct
+        periods.period_id,
+        covered_months.practice_code,
+        covered_months.pcn_code,
+        kpi_ids.kpi_id
+    from covered_months
+    inner join periods
+        on covered_months.month_start_date between periods.period_start and periods.period_end
+    cross join (
+        select 'PS01' as kpi_id
+        union all
+        select 'PS02' as kpi_id
+    ) as kpi_ids
+    where
+        covered_months.log_name = 'safety_alerts'
+        and periods.period_end <= covered_months.covered_to_date
+
+),
+
+alert_counts as (
+
+    select
+        alerts_counted_in_periods.period_id,
+        alerts_counted_in_periods.practice_code,
+        covered_months.pcn_code,
+        alerts_counted_in_periods.kpi_id,
+        sum(alerts_counted_in_periods.is_closed_by_deadline) as numerator,
+        count(*) as denominator
+    from alerts_counted_in_periods
+    inner join covered_months
+        on
+            covered_months.log_name = 'safety_alerts'
+            and alerts_counted_in_periods.practice_code = covered_months.practice_code
+            and alerts_counted_in_periods.counted_month_start_date = covered_months.month_start_date
+    group by
+        alerts_counted_in_periods.period_id,
+        alerts_counted_in_periods.practice_code,
+        covered_months.pcn_code,
+        alerts_counted_in_periods.kpi_id
+
+),
+
+alert_periods as (
+
+    select
+        alert_period_practices.period_id,
+        alert_period_practices.practice_code,
+        alert_period_practices.pcn_code,
+        alert_period_practices.kpi_id,
+        coalesce(alert_counts.numerator, 0) as numerator,
+        coalesce(alert_counts.denominator, 0) as denominator
+    from alert_period_practices
+    left join alert_counts
+        on
+            alert_period_practices.period_id = alert_counts.period_id
+            and alert_period_practices.practice_code = alert_counts.practice_code
+            and alert_period_practices.pcn_code = alert_counts.pcn_code
+            and alert_period_practices.kpi_id = alert_counts.kpi_id
 
 ),
 
@@ -144,29 +241,6 @@ list_size_months as (
 ),
 
 month_components as (
-
-    select
-        covered_months.practice_code,
-        covered_months.pcn_code,
-        covered_months.month_start_date,
-        covered_months.covered_to_date,
-        kpi_ids.kpi_id,
-        coalesce(alert_months.numerator, 0) as numerator,
-        coalesce(alert_months.denominator, 0) as denominator
-    from covered_months
-    cross join (
-        select 'PS01' as kpi_id
-        union all
-        select 'PS02' as kpi_id
-    ) as kpi_ids
-    left join alert_months
-        on
-            covered_months.practice_code = alert_months.practice_code
-            and covered_months.month_start_date = alert_months.month_start_date
-            and kpi_ids.kpi_id = alert_months.kpi_id
-    where covered_months.log_name = 'safety_alerts'
-
-    union all
 
     select
         covered_months.practice_code,
@@ -295,6 +369,16 @@ final as (
         cast(denominator as double) as denominator,
         cast(null as varchar) as target_basis
     from period_components
+    union all
+    select
+        period_id,
+        practice_code,
+        pcn_code,
+        kpi_id,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        cast(null as varchar) as target_basis
+    from alert_periods
     union all
     select
         period_id,

@@ -1,23 +1,22 @@
 {#
     Each PINCER hazard a patient has at a month end (int_pincer_hazards_flagged_to_patient_months,
     one row per indicator, ME split into ME_FBC and ME_LFT), with the hazard's episode and
-    the pharmacy team's completed action from the PINCER action log, if any.
+    the first completed action of the pharmacy team's PINCER action log that works it.
 
-    * Episode: the run of consecutive months in which the same patient has the same hazard
-      at the same practice; it starts on the first day of the run's first month and ends on
-      the run's last month end. A hazard that clears and comes back is a new episode.
-    * Action: a row of the latest PINCER action log (stg_local__pincer_actions) for the same
-      patient and indicator, completed (actioned_date not null), and identified on or before
-      the episode's last month end but after the end of the patient's previous episode of
-      the same hazard at the practice: an action belongs to the first episode that ends on
-      or after the day it was identified. So an action for a hazard that cleared and came
-      back (a medicine stopped, later restarted) does not count for the new episode, while
-      a hazard the team found before the extracts could show it (the monitoring indicators
-      need 6 to 15 months of issue history) still counts as worked. The log's practice is
-      not matched, so a hazard worked before the patient moved practice counts as worked.
+    * Episode: the run of consecutive months in which the same patient flags the same
+      indicator at the same practice. It is identified from the first day of its first month
+      (episode_start_date: the month the monthly search first finds it) and lasts to its last
+      month end. A hazard that clears and comes back after a gap is a new episode.
+    * Worked: an action in the latest PINCER action log (stg_local__pincer_actions) for the
+      same patient and indicator, completed (actioned_date) on or after the episode's start.
+      So a hazard found and fixed before its first month end is worked, and a recurrence
+      needs an action of its own: one completed before the recurrence started belongs to the
+      earlier episode. The log's practice is not matched, so a hazard worked before the
+      patient moved practice counts as worked.
     first_actioned_date is the earliest such completion; a hazard month counts as actioned
     when it is on or before that month's end (so a later action never rewrites an earlier
-    month).
+    month), and the KPI (PS03) counts an episode as worked in a period when it is on or
+    before the period end.
 #}
 {%- set indicators = {
     'A': 'has_a_hazard', 'B': 'has_b_hazard', 'C': 'has_c_hazard', 'D': 'has_d_hazard',
@@ -77,18 +76,6 @@ episode_bounds as (
 
 ),
 
-episode_bounds_with_previous as (
-
-    select
-        *,
-        lag(episode_end_date) over (
-            partition by practice_code, patient_id, pincer_indicator
-            order by episode_start_date
-        ) as previous_episode_end_date
-    from episode_bounds
-
-),
-
 episodes as (
 
     select
@@ -97,16 +84,15 @@ episodes as (
         numbered.month_start_date,
         numbered.index_date,
         numbered.pincer_indicator,
-        episode_bounds_with_previous.episode_start_date,
-        episode_bounds_with_previous.episode_end_date,
-        episode_bounds_with_previous.previous_episode_end_date
+        episode_bounds.episode_start_date,
+        episode_bounds.episode_end_date
     from numbered
-    inner join episode_bounds_with_previous
+    inner join episode_bounds
         on
-            numbered.practice_code = episode_bounds_with_previous.practice_code
-            and numbered.patient_id = episode_bounds_with_previous.patient_id
-            and numbered.pincer_indicator = episode_bounds_with_previous.pincer_indicator
-            and numbered.episode_number = episode_bounds_with_previous.episode_number
+            numbered.practice_code = episode_bounds.practice_code
+            and numbered.patient_id = episode_bounds.patient_id
+            and numbered.pincer_indicator = episode_bounds.pincer_indicator
+            and numbered.episode_number = episode_bounds.episode_number
 
 ),
 
@@ -115,7 +101,6 @@ actions as (
     select
         patient_id,
         pincer_indicator,
-        identified_date,
         actioned_date
     from {{ ref('stg_local__pincer_actions') }}
     where actioned_date is not null
@@ -135,11 +120,7 @@ linked as (
         on
             episodes.patient_id = actions.patient_id
             and episodes.pincer_indicator = actions.pincer_indicator
-            and actions.identified_date <= episodes.episode_end_date
-            and (
-                episodes.previous_episode_end_date is null
-                or actions.identified_date > episodes.previous_episode_end_date
-            )
+            and actions.actioned_date >= episodes.episode_start_date
     group by
         episodes.practice_code,
         episodes.patient_id,
