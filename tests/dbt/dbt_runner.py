@@ -53,6 +53,9 @@ def run_dbt(*args: str, duckdb_path: Path, work_dir: Path) -> DbtInvocation:
         "DBT_USE_COLORS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    # The warehouse's practice scope follows this setting (macro sub_icb_scope): a value left
+    # in the shell that runs the tests must not cut the hand-written practices.
+    env.pop("PCNMO_SUB_ICB_CODES", None)
     completed = subprocess.run(
         command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )

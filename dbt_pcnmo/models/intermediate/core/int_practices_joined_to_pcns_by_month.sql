@@ -3,6 +3,8 @@
     for a month, to the PCN it was a member of on the month's last day: a practice that moves
     on 1 January counts in its old PCN up to December and in the new one from January. If
     two memberships overlap on that day (an ODS data error), the one that started later wins.
+    Only practices in scope (int_practices_in_scope) have a calendar, so the KPI mart reports
+    the practices whose EPD ingestion kept, and their PCNs.
 #}
 with
 
@@ -23,6 +25,7 @@ memberships as (
         membership_start_date,
         membership_end_date
     from {{ ref('stg_ods__pcn_memberships') }}
+    where practice_code in (select practice_code from {{ ref('int_practices_in_scope') }})
 
 ),
 

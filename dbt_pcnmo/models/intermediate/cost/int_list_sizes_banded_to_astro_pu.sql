@@ -10,6 +10,8 @@
       ASTRO-PU but kept in the unweighted list size, so the gap shows (list_size_weighted <
       list_size) rather than vanishing.
     * The extract is dated the 1st of the month; it weights that month's prescribing.
+    ASTRO-PU is an exact decimal (the weights are seeded as decimals), so a sum of it is the
+    same whatever order DuckDB adds the rows in.
 #}
 with
 
@@ -75,7 +77,7 @@ final as (
         extract_month as month_start_date,
         cast(sum(number_of_patients) as integer) as list_size,
         cast(coalesce(sum(weighted_patients), 0) as integer) as list_size_weighted,
-        cast(coalesce(sum(astro_pu_cost), 0) as double) as astro_pu_cost
+        cast(coalesce(sum(astro_pu_cost), 0) as decimal(38, 10)) as astro_pu_cost
     from weighted
     group by practice_code, extract_month
 

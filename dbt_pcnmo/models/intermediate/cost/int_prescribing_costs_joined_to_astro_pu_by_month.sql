@@ -1,16 +1,23 @@
 {#
-    Prescribing cost and ASTRO-PU of each GP practice for each month, with the PCN it belonged
-    to that month (int_practices_joined_to_pcns_by_month) and its ICB: the months every cost
-    KPI and fct_prescribing_cost add up.
+    Prescribing cost and ASTRO-PU of each GP practice in scope for each month, with the PCN it
+    belonged to that month (int_practices_joined_to_pcns_by_month) and its ICB: the months
+    every cost KPI and fct_prescribing_cost add up.
 
+    * Scope: only practices in int_practices_in_scope, for list sizes and EPD alike (the
+      national list-size file lists every practice in England; ingestion cuts the EPD to the
+      same practices), so a practice outside the configured sub-ICB locations never shows a
+      list size without its prescribing.
     * Cost: sum of EPD ACTUAL_COST over the practice's rows for the dispensing month (EPD rows
-      are not unique, so always summed).
-    * A month with a list size but no EPD rows for the practice: if the EPD month was
-      delivered (any practice has rows for it) the practice's cost is a real 0 (the national
-      file lists every practice with anything dispensed; the loader keeps every configured
-      one), as OpenPrescribing counts a missing numerator as 0. If the EPD month was not
-      delivered at all (EPD arrives about two months in arrears) the month has no row: 0
-      would look like a month of free prescribing.
+      are not unique, so always summed), in exact decimal pounds, so sums never depend on
+      the order they are added in.
+    * A month with a list size but no EPD rows for the practice, in an EPD month that was
+      delivered (any practice has rows for it): the national file lists every practice with
+      anything dispensed, so this is a data problem, not a month of free prescribing. The
+      row is kept with a null cost and is_missing_from_prescribing_data true (a warning-level
+      dbt test names it), and every cost figure leaves the month out: the practice shows 'no
+      data' for it, and its PCN is summed over its other practices.
+    * A month whose EPD was not delivered at all (EPD arrives about two months in arrears)
+      has no row.
     * A month with EPD rows but no list size for that month cannot be weighted: it is kept
       with a null astro_pu_cost so the gap is visible here, and left out of every ratio
       downstream (has_astro_pu false).
@@ -18,6 +25,7 @@
       compares; a practice missing from epraccur is kept (no evidence it is not one).
     * icb_code: epraccur's high level health geography of the practice, else the ICB of the
       PCN it belonged to that month (int_pcns_joined_to_icbs).
+    is_costed marks the months the cost figures use: EPD rows and a positive ASTRO-PU.
 #}
 with
 
@@ -38,6 +46,7 @@ costs as (
         sum(actual_cost) as actual_cost,
         count(*) as prescription_rows
     from {{ ref('stg_nhsbsa__prescriptions') }}
+    where practice_code in (select practice_code from {{ ref('int_practices_in_scope') }})
     group by practice_code, cast({{ dbt.date_trunc('month', 'dispensing_month') }} as date)
 
 ),
@@ -50,6 +59,7 @@ astro_pu as (
         list_size,
         astro_pu_cost
     from {{ ref('int_list_sizes_banded_to_astro_pu') }}
+    where practice_code in (select practice_code from {{ ref('int_practices_in_scope') }})
 
 ),
 
@@ -106,11 +116,15 @@ final as (
         practice_months.month_start_date,
         memberships.pcn_code,
         coalesce(practices.icb_code, pcn_icbs.icb_code) as icb_code,
-        cast(coalesce(practice_months.actual_cost, 0) as double) as actual_cost,
-        practice_months.astro_pu_cost,
+        cast(practice_months.actual_cost as decimal(38, 5)) as actual_cost,
+        cast(practice_months.astro_pu_cost as decimal(38, 10)) as astro_pu_cost,
         practice_months.list_size,
         practice_months.prescription_rows,
-        coalesce(practice_months.astro_pu_cost > 0, false) as has_astro_pu
+        coalesce(practice_months.astro_pu_cost > 0, false) as has_astro_pu,
+        practice_months.prescription_rows = 0 and practice_months.list_size > 0
+            as is_missing_from_prescribing_data,
+        practice_months.prescription_rows > 0 and coalesce(practice_months.astro_pu_cost > 0, false)
+            as is_costed
     from practice_months
     inner join months
         on practice_months.month_start_date = months.month_start_date

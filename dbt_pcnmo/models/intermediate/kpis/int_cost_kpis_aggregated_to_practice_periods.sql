@@ -3,10 +3,13 @@
     to in the months counted, and per reporting period: the one component the KPI rollup
     reads for the cost family.
 
-    * CO01 cost per ASTRO-PU: actual cost (pounds) over ASTRO-PU(cost), both summed over the
-      practice's months in the period that have EPD and a list size
-      (int_prescribing_costs_joined_to_astro_pu_by_month); the rollup's PCN row is then the
-      PCN's sum over sum, equal to fct_prescribing_cost.
+    * CO01 cost per ASTRO-PU: actual cost (pounds) over ASTRO-PU(cost), both summed (exact
+      decimals) over the practice's months in the period that have EPD rows and a list size
+      (int_prescribing_costs_joined_to_astro_pu_by_month, is_costed); a practice month with
+      a list size but no EPD rows in a delivered EPD month is missing, not free, so a period
+      made only of such months has no row ('no data' in the mart) and the PCN's row sums its
+      other practices. The rollup's PCN row is then the PCN's sum over sum, equal to
+      fct_prescribing_cost.
     * CO02 cost against the ICB peer median: actual cost over (the median CO01 of the PCNs of
       the ICB for the period x ASTRO-PU), i.e. over what the same weighted population would
       cost at the median PCN's rate. Practice rows use the same PCN median, not the median
@@ -48,7 +51,7 @@ cost_months as (
         astro_pu_cost
     from {{ ref('int_prescribing_costs_joined_to_astro_pu_by_month') }}
     where
-        has_astro_pu
+        is_costed
         and pcn_code is not null
 
 ),
@@ -159,7 +162,7 @@ switch_periods as (
         practice_code,
         pcn_code,
         sum(switched_patient_count) as switched,
-        sum(expected_switched_count) as expected
+        sum({{ exact_decimal('expected_switched_count') }}) as expected
     from {{ ref('int_switch_programmes_compared_to_schedule') }}
     where pcn_code is not null
     group by period_id, practice_code, pcn_code

@@ -306,7 +306,7 @@ period_components as (
         month_components.pcn_code,
         month_components.kpi_id,
         sum(month_components.numerator) as numerator,
-        sum(month_components.denominator) as denominator
+        sum({{ exact_decimal('month_components.denominator') }}) as denominator
     from month_components
     inner join periods
         on month_components.month_start_date between periods.period_start and periods.period_end

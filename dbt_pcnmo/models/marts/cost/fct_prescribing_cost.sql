@@ -3,15 +3,17 @@
     beside the median of its ICB peers, its percentile among them and the saving if it
     prescribed at that median (OpenPrescribing's methods, domain.md section 4.4).
 
-    * Sums, never means: a period's actual_cost and astro_pu_cost are sums over the months of
-      the period that have both (int_prescribing_costs_joined_to_astro_pu_by_month), so a
+    * Sums, never means: a period's actual_cost and astro_pu_cost are exact decimal sums over
+      the months of the period that have both (int_prescribing_costs_joined_to_astro_pu_by_month:
+      is_costed; a practice month missing from a delivered EPD month is left out), so a
       quarter or year to date is cost over the sum of monthly ASTRO-PU: pounds per ASTRO-PU
       per month, on the same scale as a single month, and a month missing from the period
       drops out of both sides. A PCN sums its member practices' months, each month counted in
       the PCN the practice belonged to then (sum over sum, never a mean of practice ratios).
     * Peers: organisations of the same type (practices with practices, PCNs with PCNs) in the
-      same ICB with a value for the same period; only what the warehouse holds, so every PCN
-      of the ICB must be configured for the median to be the ICB's.
+      same ICB with a value for the same period (a PCN with no practice costed has none);
+      only what the warehouse holds, so every PCN of the ICB must be in scope for the median
+      to be the ICB's.
     * peer_median_cost_per_astro_pu: PERCENTILE_CONT(0.5) of cost_per_astro_pu across them.
     * peer_percentile: PERCENT_RANK() x 100 in ascending cost order (0 = cheapest), as
       OpenPrescribing ranks organisations, but within the ICB rather than nationally.
@@ -40,7 +42,7 @@ practice_months as (
         actual_cost,
         astro_pu_cost
     from {{ ref('int_prescribing_costs_joined_to_astro_pu_by_month') }}
-    where has_astro_pu
+    where is_costed
 
 ),
 
