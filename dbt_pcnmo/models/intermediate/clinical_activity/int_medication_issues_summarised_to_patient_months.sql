@@ -11,6 +11,13 @@
     before its template was ended carries no end date, so a template's end is the latest end
     any delivery of it shows.
 
+    Potentially addictive medicines (opioids, gabapentinoids, benzodiazepines, Z-drugs: the
+    addictive_medicines groups of seed bnf_drug_groups, classified in
+    int_medication_issues_classified_to_drug_groups): the days in the addictive window with
+    an issue of any of them, and whether one of those issues was on a repeat template still
+    active at the month end. Issues count at whichever practice made them, as the record
+    moves with the patient (GP2GP).
+
     Performance: joining every issue to every month whose window holds it multiplies 1.3M
     issues sixfold. Instead each template's issue months are merged into spans ("islands") of
     months in which it counts (an issue in month X counts for months X to X + window - 1), and
@@ -159,39 +166,23 @@ current_repeats as (
 
 ),
 
--- addictive medicines: issues of that drug group, month by month
-
-drug_groups as (
-
-    select bnf_prefix
-    from {{ ref('bnf_drug_groups') }}
-    where purpose = 'addictive_medicines'
-
-),
-
-{# Classify the few distinct BNF codes once, then join on equality (a prefix join per issue is slow). #}
-bnf_codes_grouped as (
-
-    select distinct bnf_codes.bnf_code
-    from (select distinct bnf_code from issues) as bnf_codes
-    inner join drug_groups
-        on bnf_codes.bnf_code like {{ dbt.concat(['drug_groups.bnf_prefix', "'%'"]) }}
-
-),
+-- addictive medicines: issues of those drug groups (classified once, with the PINCER and
+-- high-risk drug groups, in int_medication_issues_classified_to_drug_groups), month by month
 
 grouped_issues as (
 
     select
-        issues.practice_code,
-        issues.patient_id,
-        issues.issue_date,
-        issues.issue_month,
-        issues.is_repeat,
-        issues.template_start_date,
-        issues.template_end_date
-    from issues
-    inner join bnf_codes_grouped
-        on issues.bnf_code = bnf_codes_grouped.bnf_code
+        classified.patient_id,
+        classified.issue_date,
+        cast({{ dbt.date_trunc('month', 'classified.issue_date') }} as date) as issue_month,
+        classified.is_repeat,
+        classified.repeat_template_end_date
+    from {{ ref('int_medication_issues_classified_to_drug_groups') }} as classified
+    where classified.drug_group in (
+        select drug_group
+        from {{ ref('bnf_drug_groups') }}
+        where purpose = 'addictive_medicines'
+    )
 
 ),
 
@@ -203,17 +194,15 @@ grouped_issues_in_window as (
         patient_months.month_start_date,
         grouped_issues.issue_date,
         grouped_issues.is_repeat
-        and grouped_issues.template_start_date <= patient_months.month_end_date
         and (
-            grouped_issues.template_end_date is null
-            or grouped_issues.template_end_date > patient_months.month_end_date
+            grouped_issues.repeat_template_end_date is null
+            or grouped_issues.repeat_template_end_date > patient_months.month_end_date
         ) as is_on_active_template
     from patient_months
     cross join windows
     inner join grouped_issues
         on
-            patient_months.practice_code = grouped_issues.practice_code
-            and patient_months.patient_id = grouped_issues.patient_id
+            patient_months.patient_id = grouped_issues.patient_id
             and grouped_issues.issue_date <= patient_months.month_end_date
             and grouped_issues.issue_month >= {{ dbt.dateadd(
                 'month', '1 - windows.addictive_lookback_months', 'patient_months.month_start_date'
