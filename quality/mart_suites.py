@@ -3,17 +3,22 @@
 dbt's own tests already guard the grain, nulls and accepted values column by column. These
 suites check what only holds across columns or rows, on the values the dashboards show.
 
-The KPI mart (marts.fct_kpi_values):
+The KPI mart (marts.fct_kpi_values), each row beside its KPI's value_kind and
+display_decimals from seed kpi_definitions (the registry, so a new KPI is checked by its kind
+without being listed here):
 
-- a proportion (a percent of patients, staff, alerts or events) lies between 0 and 100, and
-  its numerator never exceeds its denominator (blocking);
+- a proportion or a score (a percent of patients, staff, alerts, events or points) lies
+  between 0 and 100, and its numerator never exceeds its denominator (blocking);
 - a percent of a target (SMRs, cohorts, clinics and switches against a locally agreed
   trajectory) is never negative, but may exceed 100 (blocking);
 - rag is one of the values the RAG rule produces (blocking);
-- a 'no data' row has no value, and an 'ok' row with something to divide by has one (blocking);
+- a 'no data' or 'nothing due' row has no value, and an 'ok' row with something to divide by
+  has one (blocking);
+- a value carries no more decimals than its KPI's display_decimals (blocking: the RAG is
+  decided on the rounded value);
 - every KPI that has rows has one for every organisation and period of its grid (warning).
 
-The last is a pandas computation, reported in the same shape as the GX expectations.
+The last two are pandas computations, reported in the same shape as the GX expectations.
 
 The prescribing cost mart (marts.fct_prescribing_cost): cost, ASTRO-PU and the saving at the
 peer median are never negative, the peer percentile lies in 0..100, and a cost per ASTRO-PU
@@ -38,41 +43,22 @@ TABLE = "marts.fct_kpi_values"
 COST_TABLE = "marts.fct_prescribing_cost"
 ALERTS_TABLE = "marts.fct_safety_alerts"
 COST_PER_ASTRO_PU_PLAUSIBLE_MAX = 20.0
-PERCENT = "percent"
-RAG_VALUES = ("green", "amber", "red", "no_rag", "no_data")
+RAG_VALUES = ("green", "amber", "red", "no_rag", "no_data", "nothing_due")
 NO_DATA = "no data"
-
-# Percent KPIs whose denominator is a target or schedule rather than a population the
-# numerator is drawn from: delivery against it can run ahead (over 100). Every other percent
-# KPI in seed kpi_definitions is a proportion, so a new one is held to 0..100 until listed here.
-PERCENT_OF_TARGET = frozenset(
-    {
-        "CA01",
-        "CA02",
-        "CA06",
-        "CA07",
-        "CA08",
-        "CA09",
-        "CO04",
-        "DA03",
-        "DA04",
-        "DA05",
-        "DA06",
-        "DA07",
-        "DA08",
-    }
-)
+NOTHING_DUE = "nothing due"
+# value_kind (seed kpi_definitions) of the KPIs held to 0..100: a share of a population, or
+# points scored of points available. percent_of_target may run ahead of its target.
+BOUNDED_KINDS = ("proportion", "score")
+OF_TARGET_KIND = "percent_of_target"
+# A published value may differ from its rounding by no more than floating-point noise.
+ROUNDING_TOLERANCE = 1e-9
 
 GRID_KEYS = ("kpi_id", "org_type", "period_type")
 
 
-def _quoted(values: frozenset[str]) -> str:
-    return "[" + ", ".join(f'"{v}"' for v in sorted(values)) + "]"
-
-
 def kpi_value_expectations() -> list[gx.expectations.Expectation]:
-    proportion = f'unit == "{PERCENT}" and kpi_id not in {_quoted(PERCENT_OF_TARGET)}'
-    of_target = f'unit == "{PERCENT}" and kpi_id in {_quoted(PERCENT_OF_TARGET)}'
+    proportion = f"value_kind in {list(BOUNDED_KINDS)}"
+    of_target = f'value_kind == "{OF_TARGET_KIND}"'
     blocking = {"blocking": True}
     proportions = {"blocking": True, "scope": "proportion KPIs"}
     return [
@@ -105,21 +91,44 @@ def kpi_value_expectations() -> list[gx.expectations.Expectation]:
         ),
         gx.expectations.ExpectColumnValuesToBeNull(
             column="value",
-            row_condition=f'data_status == "{NO_DATA}"',
+            row_condition=f'data_status in ["{NO_DATA}", "{NOTHING_DUE}"]',
             condition_parser="pandas",
-            meta={"blocking": True, "scope": "no data rows"},
+            meta={"blocking": True, "scope": "no data and nothing due rows"},
         ),
-        # The value is null without 'no data' only where there is nothing to divide by.
+        # An 'ok' row has a value wherever there is something to divide by.
         gx.expectations.ExpectColumnValuesToNotBeNull(
             column="value",
             row_condition=(
-                f'data_status != "{NO_DATA}" and numerator.notna() '
+                f'data_status not in ["{NO_DATA}", "{NOTHING_DUE}"] and numerator.notna() '
                 'and (unit == "count" or denominator > 0)'
             ),
             condition_parser="pandas",
             meta={"blocking": True, "scope": "ok rows with a denominator"},
         ),
     ]
+
+
+def published_precision(frame: pd.DataFrame) -> ExpectationOutcome:
+    """Every value is rounded to its KPI's display_decimals (seed kpi_definitions)."""
+    rows = frame.dropna(subset=["value", "display_decimals"])
+    rounded = [
+        round(value, int(decimals))
+        for value, decimals in zip(rows["value"], rows["display_decimals"], strict=True)
+    ]
+    off = rows[(rows["value"] - rounded).abs() > ROUNDING_TOLERANCE]
+    return ExpectationOutcome(
+        expectation="expect_values_rounded_to_display_decimals",
+        column="value",
+        blocking=True,
+        success=off.empty,
+        unexpected_count=len(off),
+        examples=tuple(
+            f"{kpi_id} {org_code} {period_id}: {value!r}"
+            for kpi_id, org_code, period_id, value in off[
+                ["kpi_id", "org_code", "period_id", "value"]
+            ].itertuples(index=False)
+        )[:5],
+    )
 
 
 def grid_gaps(frame: pd.DataFrame) -> ExpectationOutcome:
@@ -147,7 +156,11 @@ def grid_gaps(frame: pd.DataFrame) -> ExpectationOutcome:
 def validate_kpi_values(frame: pd.DataFrame) -> SuiteOutcome:
     """Run the KPI mart's suite; `frame` may carry dim_periods.period_type for the grid check."""
     outcome = run_suite(TABLE, frame, kpi_value_expectations())
-    return SuiteOutcome(outcome.table, outcome.rows, (*outcome.outcomes, grid_gaps(frame)))
+    return SuiteOutcome(
+        outcome.table,
+        outcome.rows,
+        (*outcome.outcomes, published_precision(frame), grid_gaps(frame)),
+    )
 
 
 def cost_expectations() -> list[gx.expectations.Expectation]:
@@ -210,12 +223,18 @@ class MartSuite:
 MART_SUITES = (
     MartSuite(
         TABLE,
-        "Great Expectations suite on the KPI values: ranges, RAG, no-data and gaps.",
+        "Great Expectations suite on the KPI values: ranges by kind, RAG, empties, rounding, gaps.",
         f"""
-        select kpi_values.*, periods.period_type
+        select
+            kpi_values.*,
+            periods.period_type,
+            definitions.value_kind,
+            definitions.display_decimals
         from {TABLE} as kpi_values
         left join marts.dim_periods as periods
             on kpi_values.period_id = periods.period_id
+        left join seeds.kpi_definitions as definitions
+            on kpi_values.kpi_id = definitions.kpi_id
         """,
         validate_kpi_values,
     ),

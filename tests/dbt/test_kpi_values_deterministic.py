@@ -27,6 +27,10 @@ from tests.dbt.test_kpi_values_build import smr_event_rows
 from tests.dbt.test_smr_cohort_build import ODS_ROWS, event_rows, medication_rows, patient_rows
 from tests.dbt.test_staging_build import Row, delivered, write_raw_warehouse
 
+# Two scenario builds: marked as the tests/conftest.py fixtures mark theirs, so make test-fast
+# leaves them to the full run.
+pytestmark = pytest.mark.dbt
+
 MONTHS = [date(2026, month, 1) for month in range(4, 8)]
 PCNS = [f"U9000{n}" for n in range(1, 10)]
 PRACTICES_PER_PCN = 3

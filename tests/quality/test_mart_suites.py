@@ -20,9 +20,16 @@ def _row(**overrides) -> dict:
         "direction": "higher_is_better",
         "data_status": "ok",
         "period_type": "month",
+        "value_kind": "proportion",
+        "display_decimals": 1,
     }
     row.update(overrides)
     return row
+
+
+# The kind of each KPI the rows below use, as seed kpi_definitions declares it.
+TARGET = {"kpi_id": "CA01", "value_kind": "percent_of_target"}
+COUNT = {"kpi_id": "PS04", "value_kind": "count", "unit": "count", "display_decimals": 0}
 
 
 def _frame(*rows: dict) -> pd.DataFrame:
@@ -38,20 +45,29 @@ def test_clean_rows_pass_every_expectation():
     outcome = validate_kpi_values(
         _frame(
             _row(),
-            _row(kpi_id="CA01", numerator=12.0, denominator=10.0, value=120.0, rag="green"),
-            _row(kpi_id="PS04", numerator=3.0, denominator=None, value=3.0, unit="count"),
-            _row(kpi_id="DA02", numerator=0.0, denominator=0.0, value=None, rag="no_data"),
+            _row(**TARGET, numerator=12.0, denominator=10.0, value=120.0, rag="green"),
+            _row(**COUNT, numerator=3.0, denominator=None, value=3.0),
+            _row(
+                kpi_id="DA02",
+                numerator=0.0,
+                denominator=0.0,
+                value=None,
+                rag="nothing_due",
+                data_status="nothing due",
+            ),
             _row(
                 kpi_id="DA03",
+                value_kind="percent_of_target",
                 numerator=None,
                 denominator=None,
                 value=None,
                 rag="no_data",
                 data_status="no data",
             ),
+            _row(kpi_id="PS08", value_kind="score", numerator=4.2, denominator=5.0, value=84.0),
         )
     )
-    assert outcome.rows == 5
+    assert outcome.rows == 6
     assert not outcome.blocking_failures and not outcome.warnings
 
 
@@ -62,8 +78,15 @@ def test_a_proportion_of_101_percent_blocks():
     )
 
 
+def test_a_score_over_100_percent_blocks():
+    outcome = validate_kpi_values(_frame(_row(kpi_id="PS08", value_kind="score", value=100.5)))
+    assert "expect_column_values_to_be_between:value (proportion KPIs)" in _failed(
+        outcome, blocking=True
+    )
+
+
 def test_a_negative_percent_of_target_blocks():
-    outcome = validate_kpi_values(_frame(_row(kpi_id="CA01", value=-1.0)))
+    outcome = validate_kpi_values(_frame(_row(**TARGET, value=-1.0)))
     assert "expect_column_values_to_be_between:value (percent-of-target KPIs)" in _failed(
         outcome, blocking=True
     )
@@ -76,13 +99,25 @@ def test_numerator_above_denominator_blocks_for_da01_but_not_for_ca01():
         "expect_column_pair_values_a_to_be_greater_than_b:denominator, numerator (proportion KPIs)"
         in _failed(da01, blocking=True)
     )
-    ca01 = validate_kpi_values(_frame(_row(kpi_id="CA01", **over)))
+    ca01 = validate_kpi_values(_frame(_row(**TARGET, **over)))
     assert not ca01.blocking_failures and not ca01.warnings
 
 
-def test_a_value_on_a_no_data_row_blocks():
-    outcome = validate_kpi_values(_frame(_row(data_status="no data")))
-    assert "expect_column_values_to_be_null:value (no data rows)" in _failed(outcome, blocking=True)
+def test_a_value_on_a_no_data_or_nothing_due_row_blocks():
+    for status in ("no data", "nothing due"):
+        outcome = validate_kpi_values(_frame(_row(data_status=status)))
+        assert "expect_column_values_to_be_null:value (no data and nothing due rows)" in _failed(
+            outcome, blocking=True
+        ), status
+
+
+def test_a_value_with_more_decimals_than_its_kpi_publishes_blocks():
+    outcome = validate_kpi_values(
+        _frame(_row(numerator=2.0, denominator=3.0, value=66.66666666666667))
+    )
+    assert "expect_values_rounded_to_display_decimals:value" in _failed(outcome, blocking=True)
+    rounded = validate_kpi_values(_frame(_row(numerator=2.0, denominator=3.0, value=66.7)))
+    assert not rounded.blocking_failures
 
 
 def test_a_missing_value_on_an_ok_row_with_a_denominator_blocks():
