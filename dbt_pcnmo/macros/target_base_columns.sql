@@ -2,7 +2,8 @@
     Which column of fct_smr_cohort_monthly each locally targeted KPI's target is sized on:
     the DES cohort for all SMRs (CA01; CA02 phases the same target), each cohort's own count
     for its delivery KPI (DA03 to DA08), the registered list for the titration clinics (CA06
-    to CA09). The default target and the practice shares read the same column.
+    to CA09). int_practice_months_sized_for_targets reads it, so the default target and the
+    practice shares read the same column.
 #}
 {% macro target_base_columns() -%}
     {{ return({

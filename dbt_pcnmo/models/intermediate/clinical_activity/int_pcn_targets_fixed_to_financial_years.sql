@@ -5,9 +5,9 @@
     never moves a target, or the RAG of a month already reported.
 
     * Base month: the year's first month with a cohort snapshot for any of the PCN's member
-      practices (fct_smr_cohort_monthly). Base: the target's column (the DES cohort, the
-      cohort's own count, or the registered list) at the end of that month, summed over the
-      practices that were members that month.
+      practices. Base: the target's base (int_practice_months_sized_for_targets: the DES
+      cohort, the cohort's own count, or the registered list) at the end of that month, summed
+      over the practices that were members that month.
     * Annual target: the PCN's row in seed pcn_targets for the year and KPI (target_basis
       'agreed'), else the default (target_basis 'default'): base x default_rate, where the rate
       is des_cohort_coverage_share in seed smr_planning_assumptions for SMRs (no national SMR
@@ -44,20 +44,16 @@ default_rates as (
 
 ),
 
-cohort_months as (
+bases_by_month as (
 
     select
-        cohorts.practice_code,
-        cohorts.pcn_code,
-        cohorts.reporting_month as month_start_date,
-        periods.financial_year,
-        {% for column in base_columns.values() | unique %}
-        cohorts.{{ column }}{% if not loop.last %},{% endif %}
-        {% endfor %}
-    from {{ ref('fct_smr_cohort_monthly') }} as cohorts
-    inner join {{ ref('dim_periods') }} as periods
-        on cohorts.period_id = periods.period_id
-    where cohorts.pcn_code is not null
+        pcn_code,
+        month_start_date,
+        financial_year,
+        target_kpi_id,
+        base_patients
+    from {{ ref('int_practice_months_sized_for_targets') }}
+    where pcn_code is not null
 
 ),
 
@@ -67,29 +63,30 @@ base_months as (
         pcn_code,
         financial_year,
         min(month_start_date) as base_month_start_date
-    from cohort_months
+    from bases_by_month
     group by pcn_code, financial_year
 
 ),
 
 bases as (
 
-    {% for kpi_id, column in base_columns.items() %}
     select
         base_months.pcn_code,
         base_months.financial_year,
-        '{{ kpi_id }}' as target_kpi_id,
+        bases_by_month.target_kpi_id,
         base_months.base_month_start_date,
-        sum(cohort_months.{{ column }}) as base_patients,
+        sum(bases_by_month.base_patients) as base_patients,
         count(*) as base_practices
     from base_months
-    inner join cohort_months
+    inner join bases_by_month
         on
-            base_months.pcn_code = cohort_months.pcn_code
-            and base_months.base_month_start_date = cohort_months.month_start_date
-    group by base_months.pcn_code, base_months.financial_year, base_months.base_month_start_date
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+            base_months.pcn_code = bases_by_month.pcn_code
+            and base_months.base_month_start_date = bases_by_month.month_start_date
+    group by
+        base_months.pcn_code,
+        base_months.financial_year,
+        bases_by_month.target_kpi_id,
+        base_months.base_month_start_date
 
 ),
 

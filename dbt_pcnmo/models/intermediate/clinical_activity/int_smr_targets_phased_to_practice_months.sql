@@ -8,9 +8,10 @@
       (int_pcn_targets_fixed_to_financial_years: agreed in seed pcn_targets, else the default
       sized on the year's first loaded month).
     * Phasing is a straight line: each month carries one twelfth of the annual target.
-    * A practice's share is fixed with it: the practice's base (macro target_base_columns:
-      DES cohort, cohort count, or registered list) at the end of the PCN's base month over
-      the PCN's base that month. A practice that joins the PCN later brings its base from
+    * A practice's share is fixed with it: the practice's base
+      (int_practice_months_sized_for_targets: DES cohort, cohort count, or registered list)
+      at the end of the PCN's base month over the PCN's base that month. A practice that
+      joins the PCN later brings its base from
       that month (or, without a snapshot then, from its own first loaded month of the year);
       one that leaves takes its share with it. For a default target that makes a practice's
       target its own base x the default rate, whichever PCN it is in. An empty PCN base (an
@@ -20,42 +21,19 @@
     months with a cohort snapshot and a PCN. The model keeps its SMR name because CA01 and
     DA03 to DA08 read it.
 #}
-{%- set base_columns = target_base_columns() %}
-
 with
 
-cohort_months as (
-
-    select
-        cohorts.practice_code,
-        cohorts.pcn_code,
-        cohorts.reporting_month as month_start_date,
-        periods.financial_year,
-        periods.month_number_in_financial_year,
-        {% for column in base_columns.values() | unique %}
-        cohorts.{{ column }}{% if not loop.last %},{% endif %}
-        {% endfor %}
-    from {{ ref('fct_smr_cohort_monthly') }} as cohorts
-    inner join {{ ref('dim_periods') }} as periods
-        on cohorts.period_id = periods.period_id
-
-),
-
-{#- One row per practice x month x target KPI: the base the target is shared on. -#}
 unpivoted as (
 
-    {% for kpi_id, column in base_columns.items() %}
     select
         practice_code,
         pcn_code,
         month_start_date,
         financial_year,
         month_number_in_financial_year,
-        '{{ kpi_id }}' as target_kpi_id,
-        {{ column }} as practice_base_patients
-    from cohort_months
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+        target_kpi_id,
+        base_patients as practice_base_patients
+    from {{ ref('int_practice_months_sized_for_targets') }}
 
 ),
 
