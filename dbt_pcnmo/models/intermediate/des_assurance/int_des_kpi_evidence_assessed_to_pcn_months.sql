@@ -12,6 +12,12 @@
       in the month's last days, never leaves the item met.
       For both, a KPI row with nothing due (no ARRS staff in post, no applicable alert due)
       is met: nothing was missing or late.
+    * Item 5, care home MO programme (EHCH): CA10 for the month, the share of the PCN's
+      care-home residents registered at the month end who had an SMR as a care-home resident
+      in the lookback_months to it; met and partly met at this item's thresholds. No
+      residents at all (CA10 nothing due) is met: there is no one to review. A CA10 with no
+      data (no member practice's extracts reach back the whole window) gives no row, and the
+      mart says no_data; member practices without a figure are named in the evidence.
     * Item 6, quarterly ICB return: the latest complete quarter (dim_periods.is_complete)
       ending on or before the month end; the return carries every KPI with a quarterly figure
       (kpi_definitions period_grain month_quarter or month_quarter_fytd), and the share of them
@@ -40,6 +46,12 @@ rules as (
             as alerts_met_min_percent,
         max(case when item_number = 4 and parameter = 'partly_met_min_percent' then value end)
             as alerts_partly_met_min_percent,
+        cast(max(case when item_number = 5 and parameter = 'lookback_months' then value end) as integer)
+            as care_home_lookback_months,
+        max(case when item_number = 5 and parameter = 'met_min_percent' then value end)
+            as care_home_met_min_percent,
+        max(case when item_number = 5 and parameter = 'partly_met_min_percent' then value end)
+            as care_home_partly_met_min_percent,
         max(case when item_number = 6 and parameter = 'met_min_percent' then value end)
             as return_met_min_percent,
         max(case when item_number = 6 and parameter = 'partly_met_min_percent' then value end)
@@ -87,7 +99,9 @@ pcn_kpis as (
         numerator,
         denominator,
         value,
-        data_status != 'no data' as has_data
+        data_status,
+        data_status != 'no data' as has_data,
+        practices_without_data
     from {{ ref('fct_kpi_values') }}
     where org_type = 'pcn'
 
@@ -188,6 +202,50 @@ monthly_items as (
             monthly_kpi_items.item_number = 4
             and monthly_kpi_items.pcn_code = overdue_alerts.pcn_code
             and monthly_kpi_items.period_id = overdue_alerts.period_id
+
+),
+
+{# Item 5: CA10, the care-home residents reviewed in the lookback window. #}
+
+care_home_items as (
+
+    select
+        pcn_kpis.pcn_code,
+        pcn_kpis.period_id,
+        5 as item_number,
+        case
+            when pcn_kpis.data_status = 'nothing due' then 'met'
+            when pcn_kpis.value >= rules.care_home_met_min_percent then 'met'
+            when pcn_kpis.value >= rules.care_home_partly_met_min_percent then 'partly_met'
+            else 'not_met'
+        end as status,
+        case
+            when pcn_kpis.data_status = 'nothing due'
+                then 'No care-home residents registered at ' || cast(months.period_end as varchar)
+                    || ' (CA10).'
+            else cast(cast(pcn_kpis.numerator as bigint) as varchar) || ' of '
+                || cast(cast(pcn_kpis.denominator as bigint) as varchar)
+                || ' care-home residents registered at ' || cast(months.period_end as varchar)
+                || ' (' || cast(round(pcn_kpis.value, 1) as varchar)
+                || '%) had an SMR as a care-home resident since '
+                || cast(cast({{ dbt.dateadd(
+                    'month', '1 - rules.care_home_lookback_months', 'months.period_start'
+                ) }} as date) as varchar)
+                || ' (CA10).'
+        end
+        || case
+            when pcn_kpis.practices_without_data > 0
+                then ' ' || cast(pcn_kpis.practices_without_data as varchar)
+                    || ' member practice(s) without a figure (extracts missing or not yet'
+                    || ' reaching back the window) are not counted.'
+            else ''
+        end as evidence,
+        pcn_kpis.kpi_id as source_kpi_ids
+    from pcn_kpis
+    cross join rules
+    inner join months
+        on pcn_kpis.period_id = months.period_id
+    where pcn_kpis.kpi_id = 'CA10' and pcn_kpis.has_data
 
 ),
 
@@ -409,6 +467,8 @@ safety_items as (
 final as (
 
     select * from monthly_items
+    union all
+    select * from care_home_items
     union all
     select * from return_items
     union all
