@@ -90,8 +90,9 @@ def des_cohort(practice: str, month: date) -> int:
 
 
 def practice_month_target(practice: str, month: date) -> float:
-    """Default target: the PCN's average DES cohort (one loaded month per year here) x share,
-    a twelfth a month, shared by the practice's share of the PCN's DES cohort."""
+    """Default target: the PCN's DES cohort at the end of the year's first loaded month (each
+    year has one loaded month here) x the coverage share, a twelfth a month, shared by the
+    practice's share of the PCN's DES cohort that month."""
     pcn = PCN_OF[(practice, month)]
     pcn_cohort = sum(
         des_cohort(other, month)
