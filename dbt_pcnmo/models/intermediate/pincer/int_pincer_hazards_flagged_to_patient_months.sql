@@ -1,7 +1,7 @@
 {#
     The PINCER prescribing-safety indicators as OpenSAFELY implements them
     (opensafely/pincer-measures: analysis/study_definition.py, co_prescribing_variables.py,
-    utilities.py co_prescription, filter_egfr.py; domain.md section 3.1), evaluated for every
+    utilities.py co_prescription; domain.md section 3.1), evaluated for every
     patient at the end of every snapshot month (the index date).
 
     Base population: registered on the index date (registered on or before it, neither
@@ -43,7 +43,8 @@
       ME_FBC hazard: no full blood count in 3 m; ME_LFT hazard: no liver function test in
       3 m, from the LFT list (the ehrQL version reuses the FBC list; not copied).
     * LI: lithium in [index - 6 m, index - 3 m] and [index - 3 m, index]; hazard: no lithium
-      level in 3 m (a clinical event; cohort-extractor looked for it among medications).
+      level in 3 m (a clinical event, as cohort-extractor looks for it; the ehrQL port
+      looks among medications, not copied).
     * AM: amiodarone in [index - 12 m, index - 6 m] and [index - 6 m, index]; hazard: no
       thyroid function test in 6 m.
     Drug groups come from seed bnf_drug_groups (by BNF prefix), codes from seed

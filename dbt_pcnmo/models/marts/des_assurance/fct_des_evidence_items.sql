@@ -1,6 +1,7 @@
 {#
-    The seven Network Contract DES evidence items (design.md section 4; seed
-    des_evidence_items) for every PCN with member practices in a month, each with a status
+    The seven medicines optimisation evidence items (design.md section 4; seed
+    des_evidence_items: two DES requirements, five local / ICB assurance items, each labelled)
+    for every PCN with member practices in a month, each with a status
     and a sentence giving the figures behind it: the DES evidence checklist of the dashboard
     and the supervision evidence of the ICB return.
     Each item is assessed in one intermediate model (rules and thresholds there and in seed
@@ -29,6 +30,7 @@ items as (
     select
         item_number,
         item_name,
+        evidence_basis,
         source_kpi_ids,
         no_data_evidence
     from {{ ref('des_evidence_items') }}
@@ -52,6 +54,7 @@ final as (
         pcn_months.period_id,
         cast(items.item_number as integer) as item_number,
         items.item_name,
+        items.evidence_basis,
         coalesce(assessed.status, 'no_data') as status,
         coalesce(assessed.evidence, items.no_data_evidence) as evidence,
         coalesce(nullif(assessed.source_kpi_ids, ''), items.source_kpi_ids, '') as source_kpi_ids
