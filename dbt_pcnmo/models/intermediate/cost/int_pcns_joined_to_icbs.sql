@@ -2,10 +2,11 @@
     The ICB each PCN belongs to, for peer comparison ("peers come from public data"). ODS
     gives a PCN only its parent sub-ICB location (ePCN PCNDetails); epraccur gives every
     practice both its commissioner (sub-ICB location) and its high level health geography
-    (the ICB). So a sub-ICB location's ICB is the ICB most of its epraccur practices name
-    (ties to the lower code), and a PCN's ICB is its parent sub-ICB location's ICB. Where no
-    epraccur practice sits in that sub-ICB location (codes renamed between releases), the
-    ICB most of the PCN's own member practices name is used instead.
+    (since June 2025 the ICB its postcode lies in). So a sub-ICB location's ICB is the
+    geographic ICB most of its epraccur practices have (ties to the lower code): a practice
+    across a border does not move its sub-ICB location. A PCN's ICB is its parent sub-ICB
+    location's ICB. Where no epraccur practice sits in that sub-ICB location (codes renamed
+    between releases), the ICB most of the PCN's own member practices lie in is used instead.
 #}
 with
 
@@ -23,9 +24,9 @@ practices as (
     select
         practice_code,
         sub_icb_location_code,
-        icb_code
+        geographic_icb_code as icb_code
     from {{ ref('stg_ods__practices') }}
-    where icb_code is not null
+    where geographic_icb_code is not null
 
 ),
 

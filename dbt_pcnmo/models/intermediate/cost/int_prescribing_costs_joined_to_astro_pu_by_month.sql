@@ -23,8 +23,11 @@
       downstream (has_astro_pu false).
     * Only GP practices (epraccur prescribing setting 4), the organisations OpenPrescribing
       compares; a practice missing from epraccur is kept (no evidence it is not one).
-    * icb_code: epraccur's high level health geography of the practice, else the ICB of the
-      PCN it belonged to that month (int_pcns_joined_to_icbs).
+    * icb_code: the ICB of the PCN the practice belonged to that month
+      (int_pcns_joined_to_icbs, from its parent sub-ICB location); for a practice in no PCN,
+      epraccur's column 4. Column 4 is never preferred: since June 2025 it is the ICB the
+      practice's postcode lies in, so a practice near a border would be compared with the
+      wrong ICB's median.
     is_costed marks the months the cost figures use: EPD rows and a positive ASTRO-PU.
 #}
 with
@@ -84,7 +87,7 @@ practices as (
 
     select
         practice_code,
-        icb_code,
+        geographic_icb_code,
         is_gp_practice
     from {{ ref('stg_ods__practices') }}
 
@@ -115,7 +118,7 @@ final as (
         practice_months.practice_code,
         practice_months.month_start_date,
         memberships.pcn_code,
-        coalesce(practices.icb_code, pcn_icbs.icb_code) as icb_code,
+        coalesce(pcn_icbs.icb_code, practices.geographic_icb_code) as icb_code,
         cast(practice_months.actual_cost as decimal(38, 5)) as actual_cost,
         cast(practice_months.astro_pu_cost as decimal(38, 10)) as astro_pu_cost,
         practice_months.list_size,

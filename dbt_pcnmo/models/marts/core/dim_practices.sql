@@ -3,7 +3,9 @@
     settings: is_gp_practice marks prescribing setting 4), with the PCN each belongs to now
     (its ePCN membership with no end date). The sub-ICB location name comes from the ePCN
     membership, or from the PCN register for a practice outside any PCN; the ICB name is the
-    part before ' - <code>'.
+    part before ' - <code>'. The ICB is the current PCN's (int_pcns_joined_to_icbs), else
+    epraccur's column 4, which since June 2025 is the ICB the postcode lies in and is kept
+    beside it as geographic_icb_code.
 #}
 with
 
@@ -25,6 +27,15 @@ pcns as (
         pcn_code,
         pcn_name
     from {{ ref('stg_ods__pcns') }}
+
+),
+
+pcn_icbs as (
+
+    select
+        pcn_code,
+        icb_code
+    from {{ ref('int_pcns_joined_to_icbs') }}
 
 ),
 
@@ -64,7 +75,8 @@ joined as (
         coalesce(
             current_members.practice_sub_icb_location_name, sub_icb_names.sub_icb_location_name
         ) as sub_icb_location_name,
-        practices.icb_code,
+        coalesce(pcn_icbs.icb_code, practices.geographic_icb_code) as icb_code,
+        practices.geographic_icb_code,
         extract_practices.practice_code is not null as has_clinical_extracts,
         practices.snapshot_month as ods_release_month
     from practices
@@ -72,6 +84,8 @@ joined as (
         on practices.practice_code = current_members.practice_code
     left join pcns
         on current_members.pcn_code = pcns.pcn_code
+    left join pcn_icbs
+        on current_members.pcn_code = pcn_icbs.pcn_code
     left join sub_icb_names
         on practices.sub_icb_location_code = sub_icb_names.sub_icb_location_code
     left join extract_practices
@@ -98,6 +112,7 @@ final as (
         sub_icb_location_name,
         icb_code,
         trim({{ dbt.split_part('sub_icb_location_name', "' - '", 1) }}) as icb_name,
+        geographic_icb_code,
         has_clinical_extracts,
         ods_release_month
     from joined

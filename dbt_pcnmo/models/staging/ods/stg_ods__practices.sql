@@ -2,6 +2,10 @@
     epraccur lists every prescribing cost centre (GP practices and other settings), whole
     register per release: only the newest delivered release is kept. Prescribing setting 4
     marks a GP practice, the filter OpenPrescribing applies before comparing practices.
+    Column 4 is the ICB the practice's postcode lies in (ODS, June 2025; earlier releases
+    derived it from the commissioner, and before 2019 it held the area team): kept as
+    geographic_icb_code, never taken as the practice's commissioning ICB. Column 15 is the
+    commissioner, the practice's sub-ICB location.
 #}
 with
 
@@ -17,7 +21,7 @@ renamed as (
         -- ids
         {{ clean_code('organisation_code') }} as practice_code,
         {{ clean_code('national_grouping') }} as region_code,
-        {{ clean_code('high_level_health_geography') }} as icb_code,
+        {{ clean_code('high_level_health_geography') }} as geographic_icb_code,
         {{ clean_code('commissioner_code') }} as sub_icb_location_code,
 
         -- dates
@@ -58,7 +62,7 @@ latest_snapshot as (
         -- ids
         practice_code,
         region_code,
-        icb_code,
+        geographic_icb_code,
         sub_icb_location_code,
 
         -- dates
