@@ -14,13 +14,23 @@ import csv
 import datetime as dt
 import hashlib
 import re
+import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ingestion.xlsx_to_csv import sheet_to_csv
-from pcnmo.contracts import Dialect, TableContract
+from pcnmo.contracts import PATTERNS, Dialect, TableContract
+
+# Digit runs shaped like an NHS number (3-3-4, spaces or hyphens optional), wherever text from
+# a file is quoted back: staff sometimes type one where it does not belong.
+NHS_LIKE_IN_TEXT = r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}"
+REDACTED = "[number removed]"
+
+# How the ingestion log names an encoding a file was read in.
+_ENCODING_NAMES = {"cp1252": "Windows-1252"}
 
 
 class FileRejected(Exception):
@@ -36,7 +46,18 @@ def _normalise_header(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-def _checksum(path: Path) -> str:
+def encoding_name(encoding: str) -> str:
+    return _ENCODING_NAMES.get(encoding, encoding)
+
+
+def _quoted_row(cells: list[str], limit: int = 80) -> str:
+    """A row of a file as the ingestion log may quote it: NHS-number-like digits removed."""
+    text = " | ".join(cell.strip() for cell in cells if cell.strip())
+    text = re.sub(NHS_LIKE_IN_TEXT, REDACTED, text)
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def file_checksum(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -94,6 +115,29 @@ class Inspection:
     # Physical lines, when they are certainly one record each (no quote character anywhere,
     # no empty line, no stray carriage return): then DuckDB needs no extra pass to count them.
     lines: int | None
+
+
+def unzip_single_csv(path: Path, workdir: Path) -> tuple[Path, str]:
+    """The one CSV a published zip holds (NHSBSA, NHS Digital and ODS all zip one CSV), copied
+    out to the work directory: the path to read and the member's name."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            csvs = [m for m in members if m.filename.lower().endswith(".csv")]
+            if len(members) != 1 or len(csvs) != 1:
+                names = ", ".join(m.filename for m in members) or "nothing"
+                raise FileRejected(
+                    path.name,
+                    f"is a zip holding {names}: pcnmo reads a zip that holds exactly one CSV "
+                    "file. Unzip it and put the CSV in the inbox instead.",
+                )
+            member = csvs[0]
+            target = workdir / (path.name + ".csv")
+            with archive.open(member) as source, target.open("wb") as copy:
+                shutil.copyfileobj(source, copy, 1 << 20)
+    except (zipfile.BadZipFile, EOFError) as error:
+        raise FileRejected(path.name, f"is not a readable zip archive ({error}).") from error
+    return target, Path(member.filename).name
 
 
 def read_head(path: Path) -> bytes:
@@ -187,23 +231,30 @@ class OpenedFile:
     file_name: str
     read_path: Path  # the UTF-8 CSV DuckDB reads (a converted copy for xlsx and latin-1)
     encoding: str  # the encoding the file was delivered in
-    header: list[str] | None
+    header: list[str] | None  # None: columns are found by position
     field_count: int
     row_column: bool  # xlsx copies carry the sheet row number as their first field
     candidates: tuple[tuple[Dialect, re.Match[str]], ...]
     checksum: str
     line_terminator: str
+    # The row holding the column titles (1 unless title lines sit above it); 0 when there is
+    # none. Rows are numbered as a spreadsheet shows them, so data rows start below it.
+    header_row: int = 1
+    notes: tuple[str, ...] = ()  # how the file was read, for the ingestion log
 
 
-def _read_header(path: Path, file_name: str) -> list[str]:
+def _first_rows(path: Path, file_name: str, count: int) -> list[list[str]]:
     # utf-8-sig: Excel's "CSV UTF-8" starts the file with a byte-order mark.
     with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = []
         try:
-            return next(csv.reader(handle))
-        except StopIteration:
-            return []
+            for row in csv.reader(handle):
+                rows.append(row)
+                if len(rows) == count:
+                    break
         except csv.Error as error:
             raise FileRejected(file_name, f"cannot be read as CSV ({error}).") from error
+    return rows
 
 
 def blank_lines(path: Path, file_name: str) -> tuple[int, ...]:
@@ -232,7 +283,7 @@ def open_xlsx(table: TableContract, path: Path, workdir: Path, candidates) -> Op
         raise FileRejected(
             path.name, f"cannot be opened as an Excel workbook ({error})."
         ) from error
-    header = _read_header(read_path, path.name)
+    header = next(iter(_first_rows(read_path, path.name, 1)), [])
     if len(header) < 2:  # the row-number field and at least one column
         raise FileRejected(path.name, "is empty: the sheet has no header row.")
     return OpenedFile(
@@ -243,37 +294,94 @@ def open_xlsx(table: TableContract, path: Path, workdir: Path, candidates) -> Op
         len(header),
         True,
         candidates,
-        _checksum(path),
+        file_checksum(path),
         "\r\n",  # what csv.writer writes
     )
 
 
 def open_csv(
-    table: TableContract, path: Path, read_path: Path, encoding: str, terminator: str, candidates
+    table: TableContract,
+    file_name: str,
+    read_path: Path,
+    encoding: str,
+    terminator: str,
+    candidates,
+    notes: tuple[str, ...] = (),
 ) -> OpenedFile:
-    header = _read_header(read_path, path.name)
-    if not header or not any(cell.strip() for cell in header):
-        raise FileRejected(path.name, "is empty: there is no header row.")
+    """The file's header (or, for a layout published without one, its first row), found."""
+    dialects = [d for d, _ in candidates] or list(table.dialects)
+    headerless = all(d.headerless for d in dialects)
+    search_rows = max(d.header_search_rows for d in dialects)
+    rows = _first_rows(read_path, file_name, search_rows)
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise FileRejected(file_name, "is empty: there is no header row.")
+    if encoding != "utf-8":
+        notes = (*notes, f"read as {encoding_name(encoding)}")
+    if headerless:
+        header_row = 1 if _is_header_row(table, rows[0]) else 0
+        if header_row:
+            notes = (*notes, f"row 1 is a header row ({_quoted_row(rows[0])}): skipped")
+        return OpenedFile(
+            file_name=file_name,
+            read_path=read_path,
+            encoding=encoding,
+            header=None,
+            field_count=len(rows[0]),
+            row_column=False,
+            candidates=candidates,
+            checksum="",  # filled in from the inspection
+            line_terminator=terminator,
+            header_row=header_row,
+            notes=notes,
+        )
+    index = next((i for i, row in enumerate(rows) if _holds_a_layout(table, dialects, row)), 0)
+    if index:
+        titles = "; ".join(_quoted_row(row) for row in rows[:index] if any(c.strip() for c in row))
+        notes = (*notes, f"rows 1-{index} above the column titles skipped: {titles}")
     return OpenedFile(
-        path.name,
-        read_path,
-        encoding,
-        None if table.headerless else header,
-        len(header),
-        False,
-        candidates,
-        "",  # filled in from the inspection
-        terminator,
+        file_name=file_name,
+        read_path=read_path,
+        encoding=encoding,
+        header=rows[index],
+        field_count=len(rows[index]),
+        row_column=False,
+        candidates=candidates,
+        checksum="",  # filled in from the inspection
+        line_terminator=terminator,
+        header_row=index + 1,
+        notes=notes,
     )
 
 
+def _holds_a_layout(table: TableContract, dialects: list[Dialect], row: list[str]) -> bool:
+    """Whether a row carries every required header of one of the dialects."""
+    found = {_normalise_header(cell) for cell in row}
+    return any(
+        all(
+            _normalise_header(column.header(dialect.name) or "") in found
+            for column in table.columns
+            if column.required and not column.from_file_name and column.header(dialect.name)
+        )
+        for dialect in dialects
+    )
+
+
+def _is_header_row(table: TableContract, row: list[str]) -> bool:
+    """A layout published without a header, exported "with headers" after all: its first cell
+    is a column name, not the code the first column holds."""
+    first = next((c for c in table.columns if c.position == 1), None)
+    if first is None or first.kind not in PATTERNS or not row:
+        return False
+    return not re.fullmatch(PATTERNS[first.kind], row[0].strip().upper())
+
+
 def readable_copy(
-    table: TableContract, path: Path, workdir: Path, inspection: Inspection
+    table: TableContract, path: Path, workdir: Path, inspection: Inspection, file_name: str
 ) -> tuple[Path, str]:
     """The UTF-8 file DuckDB should read and the delivered encoding, or why there is none."""
     if inspection.has_nul:
         raise FileRejected(
-            path.name,
+            file_name,
             "is not a CSV text file: it contains NUL bytes (binary data, or text saved as "
             f"UTF-16 'Unicode Text'). {SAVE_AS_CSV}",
         )
@@ -282,19 +390,21 @@ def readable_copy(
     fallbacks = [e for e in table.encodings if codecs.lookup(e).name != "utf-8"]
     if not fallbacks:
         raise FileRejected(
-            path.name,
+            file_name,
             f"is not UTF-8 text (line {inspection.not_utf8_line} has a byte that is not "
             f"UTF-8, e.g. a '£' or 'é' saved in another encoding). {SAVE_AS_CSV}",
         )
-    # Published files in an older encoding: DuckDB reads UTF-8 only (its latin-1 reader
-    # refuses bytes 0x80-0x9F), so read a converted copy.
+    # Published files in an older encoding: DuckDB reads UTF-8 only, so read a converted copy.
+    # Windows-1252, not Latin-1: bytes 0x80-0x9F are its curly quotes, dashes and euro sign,
+    # which Latin-1 would turn into invisible control characters. A byte Windows-1252 leaves
+    # undefined means the file is neither, and is rejected rather than guessed at.
     encoding = fallbacks[0]
     read_path = workdir / (path.name + ".utf-8.csv")
     try:
         _transcode(path, read_path, encoding)
     except UnicodeDecodeError as error:
         raise FileRejected(
-            path.name, f"is neither UTF-8 nor {encoding} text. {SAVE_AS_CSV}"
+            file_name, f"is neither UTF-8 nor {encoding_name(encoding)} text. {SAVE_AS_CSV}"
         ) from error
     return read_path, encoding
 
@@ -356,8 +466,8 @@ def resolve_layout(table: TableContract, opened: OpenedFile) -> Layout:
     raise FileRejected(
         opened.file_name,
         f"is missing required column(s) {return_missing} of the {dialect.label} layout "
-        f"(row 1 has: {shown}). Check the search or report used to produce it against "
-        "docs/extracts.md.",
+        f"(row {opened.header_row} has: {shown}). Check the search or report used to produce "
+        "it against docs/extracts.md.",
     )
 
 

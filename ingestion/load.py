@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,11 +38,13 @@ from ingestion.staging import BLANKS_TABLE, SCOPE_TABLE, StagedFile, stage_file
 from ingestion.validation_sql import (
     CHECKED_TABLE,
     NHS_NUMBER_MACRO,
+    ColumnSql,
+    blanked_column,
     build_checked_table,
     column_sql,
 )
 from pcnmo.calendar import parse_month
-from pcnmo.contracts import RAW_METADATA_COLUMNS, Kind, TableContract
+from pcnmo.contracts import PATTERN_HELP, RAW_METADATA_COLUMNS, Kind, TableContract
 
 _STAGE = "_pcnmo_stage"
 _PSEUDONYMS = "_pcnmo_pseudonyms"
@@ -59,6 +62,7 @@ class FileResult:
     rows_quarantined: int = 0
     rows_out_of_scope: int = 0
     message: str = ""
+    values_blanked: int = 0  # bad values of a column that blanks them, in loaded rows
 
 
 @dataclass
@@ -83,6 +87,10 @@ class LoadResult:
     @property
     def rows_out_of_scope(self) -> int:
         return sum(f.rows_out_of_scope for f in self.files)
+
+    @property
+    def values_blanked(self) -> int:
+        return sum(f.values_blanked for f in self.files)
 
 
 class MonthRejected(Exception):
@@ -190,10 +198,13 @@ def _load_file(
             f"quarantined + {out_of_scope} out of scope; nothing was written for "
             f"{table.qualified_name} {month:%Y-%m}."
         )
-    message = f"read as {opened.encoding}" if opened.encoding not in ("utf-8", "xlsx") else ""
+    notes = list(opened.notes)
     if scope is not None and table.scope_column:
-        scoped = f"kept practices in scope ({len(scope)} practices)"
-        message = f"{message}; {scoped}" if message else scoped
+        notes.append(f"kept practices in scope ({len(scope)} practices)")
+    if staged.rows_never_in_scope and table.never_in_scope:
+        what = table.never_in_scope.what
+        notes.append(f"{staged.rows_never_in_scope} row(s) of {what} left out of scope")
+    values_blanked, blanked_notes = _blanked_values(conn, columns)
     return FileResult(
         opened.file_name,
         layout.dialect.name,
@@ -203,8 +214,37 @@ def _load_file(
         loaded,
         quarantined,
         out_of_scope,
-        message,
+        "; ".join(notes + blanked_notes),
+        values_blanked,
     )
+
+
+def _blanked_values(
+    conn: duckdb.DuckDBPyConnection, columns: list[ColumnSql]
+) -> tuple[int, list[str]]:
+    """Values blanked instead of quarantined in the loaded rows: how many, and a note for each
+    column that had any."""
+    total, notes = 0, []
+    for col in columns:
+        if not col.blanked:
+            continue
+        blanked = blanked_column(col.column)
+        count, example = conn.execute(
+            f"select count({blanked}), min({blanked}) from {CHECKED_TABLE} where _reason is null"
+        ).fetchall()[0]
+        if not count:
+            continue
+        total += count
+        what = PATTERN_HELP.get(col.column.kind, "valid")
+        note = (
+            f"{col.label}: {count} value(s) blanked (not {what}, e.g. '{example}'); "
+            "their rows are kept"
+        )
+        if re.search(r"[0-9]E\+[0-9]", example, flags=re.IGNORECASE):
+            # Excel shows a long number to six figures: the rest of the code is gone.
+            note += ". A number in E notation was rounded by Excel: download the file again"
+        notes.append(note)
+    return total, notes
 
 
 def _drop_temporary(conn: duckdb.DuckDBPyConnection, stages: Iterable[str] = ()) -> None:

@@ -27,6 +27,7 @@ from ingestion.inbox import (
     OpenedFile,
     blank_lines,
     check_file_month,
+    file_checksum,
     inspect_bytes,
     line_terminator,
     open_csv,
@@ -35,6 +36,7 @@ from ingestion.inbox import (
     readable_copy,
     reject_binary,
     resolve_layout,
+    unzip_single_csv,
 )
 from pcnmo.contracts import TableContract
 
@@ -56,6 +58,7 @@ class StagedFile:
     stage: str
     rows_in: int
     rows_out_of_scope: int
+    rows_never_in_scope: int = 0  # of rows_out_of_scope: the contract's `never_in_scope`
 
 
 def stage_file(
@@ -73,40 +76,48 @@ def stage_file(
         opened = open_xlsx(table, path, workdir, candidates)
         return _finish(conn, table, *_stage_opened(conn, table, opened, month, scope, stage))
 
-    head = read_head(path)
+    text_path, notes = path, ()
+    if path.suffix.lower() == ".zip":
+        text_path, member = unzip_single_csv(path, workdir)
+        notes = (f"read from {member} in the zip",)
+    head = read_head(text_path)
     reject_binary(path, head)
     terminator = line_terminator(head)
     # DuckDB's scan and the pass over the bytes (checksum, encoding, empty lines) each take
     # about as long as the other: run them side by side, optimistically reading the file as
     # the UTF-8 nearly every file is. What the bytes say still comes first: a file with NUL
-    # bytes is rejected for them, and a latin-1 file is read again from a converted copy.
+    # bytes is rejected for them, and a Windows-1252 file is read again from a converted copy.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pcnmo-inspect") as pool:
-        inspecting = pool.submit(inspect_bytes, path, terminator)
+        inspecting = pool.submit(inspect_bytes, text_path, terminator)
         staged = failure = None
         try:
-            opened = open_csv(table, path, path, "utf-8", terminator, candidates)
+            opened = open_csv(table, path.name, text_path, "utf-8", terminator, candidates, notes)
             staged = _stage_opened(conn, table, opened, month, scope, stage)
         except (FileRejected, UnicodeDecodeError) as error:
             failure = error
         inspection = inspecting.result()
-    read_path, encoding = readable_copy(table, path, workdir, inspection)
+    read_path, encoding = readable_copy(table, text_path, workdir, inspection, path.name)
     if encoding != "utf-8":
-        opened = open_csv(table, path, read_path, encoding, terminator, candidates)
+        opened = open_csv(table, path.name, read_path, encoding, terminator, candidates, notes)
         staged = _stage_opened(conn, table, opened, month, scope, stage)
     elif failure is not None:
         raise failure
     assert staged is not None
     opened, layout, stage_sql = staged
-    opened = dataclasses.replace(opened, checksum=inspection.checksum)
+    # The checksum is of the file as delivered: the zip, not the CSV inside it.
+    checksum = inspection.checksum if text_path is path else file_checksum(path)
+    opened = dataclasses.replace(opened, checksum=checksum)
     empty_lines = blank_lines(read_path, path.name) if inspection.may_have_blank_lines else ()
     return _finish(conn, table, opened, layout, stage_sql, inspection.lines, empty_lines)
 
 
 def _read_csv_sql(opened: OpenedFile) -> str:
     fields = ", ".join(f"'{field_name(i)}': 'VARCHAR'" for i in range(opened.field_count))
+    # Title lines above the column titles are skipped by line: they hold no quoted line breaks.
+    skip = f"skip = {opened.header_row - 1}, " if opened.header_row > 1 else ""
     return (
-        f"read_csv({sql_text(str(opened.read_path))}, columns = {{{fields}}}, "
-        f"header = {'false' if opened.header is None else 'true'}, auto_detect = false, "
+        f"read_csv({sql_text(str(opened.read_path))}, columns = {{{fields}}}, {skip}"
+        f"header = {'true' if opened.header_row else 'false'}, auto_detect = false, "
         "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', "
         f"new_line = {sql_text(opened.line_terminator.encode('unicode_escape').decode())})"
     )
@@ -144,14 +155,21 @@ def _scan(
     the one way to number the records (DuckDB's CSV reader has no file_row_number, and neither
     its parallel scans nor tables filled from them keep the file's order). Rows whose guard
     field is empty are kept too, whatever their scope, so that `_finish_stage` can tell a row
-    of nothing but commas (not a row at all) from a row that is merely out of scope.
+    of nothing but commas (not a row at all) from a row that is merely out of scope. Rows the
+    contract never has in scope are kept too (`_never`; a few hundred in a national file), to
+    be counted before they go.
     """
-    offset = 0 if opened.header is None else 1
+    offset = opened.header_row
     # xlsx copies put the row number first, so every contract field shifts by one.
     shift = 1 if opened.row_column else 0
     used = sorted({i + shift for i in layout.positions.values()})
     in_scope = "true"
     guard = None
+    never = "false"
+    if table.never_in_scope and table.scope_column in layout.positions:
+        scoped = field_name(layout.positions[table.scope_column] + shift)
+        pattern = sql_text(table.never_in_scope.pattern)
+        never = f"coalesce(regexp_full_match(upper(trim({scoped})), {pattern}), false)"
     if scope is not None and table.scope_column and table.scope_column in layout.positions:
         conn.execute(f"create or replace temp table {SCOPE_TABLE} (code varchar primary key)")
         if scope:
@@ -175,8 +193,9 @@ def _scan(
     kept = "".join(f", {field_name(i)} as {field_name(i - shift)}" for i in used)
     conn.execute(
         f"create or replace temp table {stage} as select ordinality as _k, {row} as _row, "
-        f"{in_scope} as _in_scope, {maybe_empty} as _maybe_empty{kept} "
-        f"from {_read_csv_sql(opened)} with ordinality where {in_scope} or {maybe_empty}"
+        f"{in_scope} and not {never} as _in_scope, {never} as _never, "
+        f"{maybe_empty} as _maybe_empty{kept} from {_read_csv_sql(opened)} with ordinality "
+        f"where {in_scope} or {maybe_empty} or {never}"
     )
 
 
@@ -191,8 +210,10 @@ def _finish(
 ) -> StagedFile:
     """Row numbers after empty lines, rows that are not rows, and the count of records read."""
     read = _read_csv_sql(opened)
-    offset = 0 if opened.header is None else 1
+    offset = opened.header_row
     shift = 1 if opened.row_column else 0
+    # Empty lines above the column titles were skipped with the title lines.
+    empty_lines = tuple(line for line in empty_lines if line > offset)
     if empty_lines:
         # DuckDB skips empty lines, so ordinality undercounts after each one. For every empty
         # line: how many records precede it, and how many empty lines there are up to it.
@@ -224,6 +245,7 @@ def _finish(
             records = conn.execute(f"select count(*) from {read}").fetchall()[0][0]
         except (duckdb.InvalidInputException, duckdb.IOException) as error:
             raise FileRejected(opened.file_name, _duckdb_csv_error(error)) from error
+    never_in_scope = conn.execute(f"select count(*) from {stage} where _never").fetchall()[0][0]
     conn.execute(f"delete from {stage} where not _in_scope")
     in_scope = conn.execute(f"select count(*) from {stage}").fetchall()[0][0]
     rows_in = records - not_rows
@@ -234,7 +256,7 @@ def _finish(
             f"{opened.file_name}: counted {rows_in} rows but staged {in_scope} in scope; "
             f"nothing was written for {table.qualified_name}."
         )
-    return StagedFile(opened, layout, stage, rows_in, out_of_scope)
+    return StagedFile(opened, layout, stage, rows_in, out_of_scope, never_in_scope)
 
 
 def _duckdb_csv_error(error: duckdb.Error) -> str:

@@ -15,15 +15,19 @@ from dataclasses import dataclass
 import duckdb
 
 from ingestion.duckdb_io import sql_text
-from ingestion.inbox import Layout
+from ingestion.inbox import NHS_LIKE_IN_TEXT, REDACTED, Layout
 from ingestion.staging import field_name
 from pcnmo.calendar import month_end
-from pcnmo.contracts import PATTERN_HELP, PATTERNS, Column, Kind, TableContract, human_date_format
+from pcnmo.contracts import (
+    PATTERN_HELP,
+    PATTERNS,
+    Column,
+    Kind,
+    TableContract,
+    human_date_format,
+    normalise_label,
+)
 
-# Digit runs shaped like an NHS number (3-3-4, spaces or hyphens optional) are removed from
-# free text: staff sometimes type one into a narrative, and it must never be stored.
-_NHS_LIKE_IN_TEXT = r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}"
-REDACTED = "[number removed]"
 CHECKED_TABLE = "_pcnmo_checked"
 
 _NUMBER_TYPES = {Kind.INTEGER: "bigint", Kind.DECIMAL: "double", Kind.MONEY: "decimal(18, 5)"}
@@ -31,7 +35,7 @@ _NUMBER_TYPES = {Kind.INTEGER: "bigint", Kind.DECIMAL: "double", Kind.MONEY: "de
 
 def redacted_sql(value: str) -> str:
     """SQL: the text with every NHS-number-shaped digit run replaced."""
-    return f"regexp_replace({value}, {sql_text(_NHS_LIKE_IN_TEXT)}, {sql_text(REDACTED)}, 'g')"
+    return f"regexp_replace({value}, {sql_text(NHS_LIKE_IN_TEXT)}, {sql_text(REDACTED)}, 'g')"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class ColumnSql:
     value: str  # trimmed text, NULL when empty
     to_typed: Callable[[str], str]  # text expression -> the value as it lands in the raw table
     checks: tuple[tuple[str, str], ...]  # (failing condition, message expression)
+    # For a column whose bad values are blanked rather than quarantined: when that happens.
+    blanked: str | None = None
 
     @property
     def present(self) -> bool:
@@ -73,23 +79,84 @@ class ColumnSql:
         return self.to_typed(self.value_ref)
 
 
-def _typing(kind: Kind, date_formats: tuple[str, ...]) -> Callable[[str], str]:
+# A result cell that may carry its comparator and unit: '<1', '58 mL/min/1.73m2'.
+_RESULT = r"^(<=|>=|<|>|=|~)?\s*([-+]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+))\s*(.*)$"
+_RESULT_PARTS = {"comparator": 1, "number": 2, "unit": 3}
+
+
+def _result_part(text: str, part: str) -> str:
+    """SQL: one part of a result cell, NULL when the cell has none."""
+    return f"nullif(trim(regexp_extract({text}, {sql_text(_RESULT)}, {_RESULT_PARTS[part]})), '')"
+
+
+def _label_sql(text: str) -> str:
+    """SQL: a label as `normalise_label` compares it (upper case, single spaces)."""
+    return f"upper(regexp_replace({text}, '\\s+', ' ', 'g'))"
+
+
+def _has_four_digit_year(text: str) -> str:
+    return f"regexp_matches({text}, '[0-9]{{4}}')"
+
+
+def _two_digit_year_date(text: str, strptime_format: str, end: dt.date) -> str:
+    """SQL: a date with a two-digit year, in the hundred years up to `end` (the end of the
+    reporting month), whichever century strptime itself would have picked."""
+    parsed = f"try_strptime({text}, {sql_text(strptime_format)})"
+    # The latest year on or before end.year that ends in the same two digits.
+    back = f"((({end.year} - year({parsed})) % 100 + 100) % 100)"
+    moved = f"cast({parsed} as date) + to_years({end.year} - year({parsed}) - {back})"
+    return f"(case when {moved} > date '{end}' then {moved} - to_years(100) else {moved} end)"
+
+
+def _date_tries(text: str, date_formats: tuple[str, ...], end: dt.date) -> str:
+    """SQL: the first of the formats that reads the text. A four-digit year is never read as
+    a two-digit one, nor the other way round (strptime reads '45' as the year 45 with %Y)."""
+    tries = []
+    for strptime_format in date_formats:
+        if "%y" in strptime_format:
+            tries.append(
+                f"case when not {_has_four_digit_year(text)} then "
+                f"{_two_digit_year_date(text, strptime_format, end)} end"
+            )
+        else:
+            tries.append(
+                f"case when {_has_four_digit_year(text)} then "
+                f"try_strptime({text}, {sql_text(strptime_format)}) end"
+            )
+    return f"coalesce({', '.join(tries)})"
+
+
+def _typing(column: Column, date_formats: tuple[str, ...], month: dt.date) -> Callable[[str], str]:
     """How a trimmed text expression becomes the value the raw table holds."""
+    kind = column.kind
 
     def typed(text: str) -> str:
         if kind in (Kind.DATE, Kind.MONTH):
-            tries = ", ".join(f"try_strptime({text}, {sql_text(f)})" for f in date_formats)
+            tries = _date_tries(text, date_formats, month_end(month))
             if kind is Kind.MONTH:
-                return f"cast(date_trunc('month', coalesce({tries})) as date)"
-            return f"cast(coalesce({tries}) as date)"
+                return f"cast(date_trunc('month', {tries}) as date)"
+            return f"cast({tries} as date)"
         if kind in _NUMBER_TYPES:
+            if column.unit_column or column.comparator_column:
+                text = f"coalesce({_result_part(text, 'number')}, {text})"
             return f"try_cast(replace({text}, ',', '') as {_NUMBER_TYPES[kind]})"
+        if kind is Kind.SNOMED:
+            # Codes published as numbers can carry a trailing '.0'.
+            return f"regexp_replace(upper({text}), '\\.0+$', '')"
         if kind in PATTERNS:
             return f"upper({text})"
         if kind is Kind.NHS_NUMBER:
             return f"regexp_replace({text}, '[[:space:]-]', '', 'g')"
         if kind is Kind.FREE_TEXT:
             return redacted_sql(text)
+        if column.aliases:
+            # A published spelling is stored as the value it stands for.
+            spellings = {**{a: a for a in column.accepted}, **column.aliases}
+            cases = " ".join(
+                f"when {sql_text(normalise_label(s))} then {sql_text(v)}"
+                for s, v in spellings.items()
+            )
+            return f"(case {_label_sql(text)} {cases} else {text} end)"
         return text
 
     return typed
@@ -111,7 +178,8 @@ def column_sql(
         label = column.header(dialect.name) or f"column {column.position}"
     else:
         absent = f"cast(null as {column.duckdb_type})"
-        return ColumnSql(column, column.name, "null", lambda _: absent, ())
+        derived = _part_of_result(column, layout, table) or absent
+        return ColumnSql(column, column.name, "null", lambda _: derived, ())
     value = f"v_{column.name}"
     typed = f"t_{column.name}"
 
@@ -149,6 +217,8 @@ def column_sql(
                     says(f" is after the end of the reporting month ({end})"),
                 )
             )
+        if kind is Kind.DATE and column.max_years_back:
+            checks.append(_two_digit_year_check(column, month, says))
         if kind is Kind.DATE and column.in_month_unless:
             # Earlier dates only on a row whose other date falls in the month (a repeat
             # template ended this month, shown on its latest issue from an earlier month).
@@ -178,13 +248,16 @@ def column_sql(
             checks.append((f"{typed} < {column.minimum}", says(f" is below {column.minimum:g}")))
         if column.maximum is not None:
             checks.append((f"{typed} > {column.maximum}", says(f" is above {column.maximum:g}")))
+        checks += _result_checks(column, layout, table, label, value)
     elif kind in (Kind.CODE, Kind.FLAG):
-        accepted = ", ".join(sql_text(a.upper()) for a in column.accepted)
+        spellings = sorted({normalise_label(s) for s in (*column.accepted, *column.aliases)})
+        accepted = ", ".join(sql_text(s) for s in spellings)
         allowed = ", ".join(column.accepted)
+        also = " (or a published title docs/extracts.md lists)" if column.aliases else ""
         checks.append(
             (
-                f"{value} is not null and upper({value}) not in ({accepted})",
-                says(f" is not one of: {allowed}"),
+                f"{value} is not null and {_label_sql(value)} not in ({accepted})",
+                says(f" is not one of: {allowed}{also}"),
             )
         )
     elif kind in PATTERNS:
@@ -204,7 +277,85 @@ def column_sql(
                 ),
             )
         )
-    return ColumnSql(column, label, source, _typing(kind, formats), tuple(checks))
+    to_typed = _typing(column, formats, month)
+    from_result = _part_of_result(column, layout, table)
+    if from_result:
+        own_typing = to_typed
+
+        def to_typed(text: str) -> str:
+            return f"coalesce({own_typing(text)}, {from_result})"
+
+    if column.blank_if_invalid:
+        # Each check says when the value is bad: then it is blanked, the row kept.
+        blanked = " or ".join(f"({condition})" for condition, _ in checks)
+        return ColumnSql(column, label, source, to_typed, (), blanked or None)
+    return ColumnSql(column, label, source, to_typed, tuple(checks))
+
+
+def _result_column(
+    column: Column, layout: Layout, table: TableContract | None
+) -> tuple[Column, str] | None:
+    """The number column whose cells may carry this column's part ('unit' or 'comparator'),
+    if the file has that column."""
+    for other in table.columns if table is not None else ():
+        if other.name not in layout.positions:
+            continue
+        if other.unit_column == column.name:
+            return other, "unit"
+        if other.comparator_column == column.name:
+            return other, "comparator"
+    return None
+
+
+def _part_of_result(column: Column, layout: Layout, table: TableContract | None) -> str | None:
+    """SQL: the unit or comparator a result cell carries, for the column it belongs in."""
+    found = _result_column(column, layout, table)
+    if found is None:
+        return None
+    result, part = found
+    return _result_part(f"v_{result.name}", part)
+
+
+def _result_checks(
+    column: Column, layout: Layout, table: TableContract | None, label: str, value: str
+) -> list[tuple[str, str]]:
+    """A result cell whose unit or comparator disagrees with the column that holds them."""
+    checks = []
+    parts = (("unit", column.unit_column), ("comparator", column.comparator_column))
+    for part, other_name in parts:
+        if table is None or other_name is None or other_name not in layout.positions:
+            continue
+        other = table.column(other_name)
+        other_label = other.header(layout.dialect.name) or other_name
+        carried = _result_part(value, part)
+        stated = f"v_{other_name}"
+        quote = "''''"
+        carries = sql_text(f"' carries the {part} '")
+        but = sql_text(f"', but {other_label} says '")
+        message = (
+            f"{sql_text(label + ' ')} || {quote} || left({redacted_sql(value)}, 60) || "
+            f"{carries} || {carried} || {but} || {stated} || {quote}"
+        )
+        condition = (
+            f"{carried} is not null and {stated} is not null "
+            f"and upper({carried}) <> upper({stated})"
+        )
+        checks.append((condition, message))
+    return checks
+
+
+def _two_digit_year_check(
+    column: Column, month: dt.date, says: Callable[[str], str]
+) -> tuple[str, str]:
+    """A two-digit year that fits two centuries within the column's reach (a date of birth
+    '01-Jan-10': 1910 or 2010?) cannot be settled: the row is quarantined."""
+    value, typed = f"v_{column.name}", f"t_{column.name}"
+    end = month_end(month)
+    return (
+        f"{typed} is not null and not {_has_four_digit_year(value)} "
+        f"and {typed} - to_years(100) >= date '{end}' - to_years({column.max_years_back})",
+        says(" has a two-digit year that could be either century: write the year in full"),
+    )
 
 
 # Modulus 11 (NHS Data Dictionary): weights 10..2 on the first nine digits, 11 minus the
@@ -221,6 +372,19 @@ create or replace temp macro pcnmo_nhs_number_is_valid(d) as (
     end
 )
 """
+
+
+def blanked_column(column: Column) -> str:
+    """The checked table's column holding the values of `column` that were blanked."""
+    return f"_blanked_{column.name}"
+
+
+def _landed(column: ColumnSql) -> str:
+    if not column.present:
+        return column.typed
+    if column.blanked:
+        return f"case when {column.blanked} then null else {column.typed_ref} end"
+    return column.typed_ref
 
 
 def build_checked_table(
@@ -275,12 +439,16 @@ def build_checked_table(
     # and the failed-column list refer to the results instead of re-evaluating them.
     values = ", ".join(f"{c.value} as {c.value_ref}" for c in present) or "1 as _nothing"
     typed_refs = ", ".join(f"{c.typed_from_ref} as {c.typed_ref}" for c in present)
-    landed = ", ".join(
-        f"{c.typed_ref if c.present else c.typed} as {c.column.name}" for c in columns
+    landed = ", ".join(f"{_landed(c)} as {c.column.name}" for c in columns)
+    # The text of each value blanked instead of quarantined, to count and show in the log.
+    blanked = "".join(
+        f", case when {c.blanked} then {c.value_ref} end as {blanked_column(c.column)}"
+        for c in present
+        if c.blanked
     )
     conn.execute(
         f"create or replace temp table {CHECKED_TABLE} as "
-        f"select _row, {landed}, {reason} as _reason, {failed} as _failed from ("
+        f"select _row, {landed}, {reason} as _reason, {failed} as _failed{blanked} from ("
         f"select *, {first_row} as _first_row from ("
         f"select *{', ' + typed_refs if typed_refs else ''} from ("
         f"select _row, {values} from {stage})))"

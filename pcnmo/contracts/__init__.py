@@ -28,13 +28,18 @@ from pcnmo.contracts.base import (
     Dialect,
     Freshness,
     Kind,
+    OutOfScope,
+    Search,
     Source,
     TableContract,
     human_date_format,
+    normalise_label,
 )
 from pcnmo.contracts.clinical import CLINICAL_EVENTS, DISCHARGES, MEDICATION_ISSUES, PATIENTS
 from pcnmo.contracts.local import (
+    ALERT_TITLES,
     ALERT_TYPES,
+    ARRS_ROLE_SPELLINGS,
     ARRS_ROLES,
     HARM_LEVELS,
     PINCER_ACTIONS,
@@ -89,8 +94,10 @@ def contract(source: str, name: str) -> TableContract:
 
 
 __all__ = [
+    "ALERT_TITLES",
     "ALERT_TYPES",
     "ARRS_ROLES",
+    "ARRS_ROLE_SPELLINGS",
     "CLINICAL_EVENTS",
     "CONTRACTS",
     "DISCHARGES",
@@ -126,8 +133,11 @@ __all__ = [
     "Dialect",
     "Freshness",
     "Kind",
+    "OutOfScope",
+    "Search",
     "Source",
     "TableContract",
     "contract",
     "human_date_format",
+    "normalise_label",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -61,6 +61,11 @@ PATTERN_HELP: Mapping[Kind, str] = {
 }
 
 
+def normalise_label(value: str) -> str:
+    """A label as compared: letter case and runs of white space ignored."""
+    return " ".join(value.split()).upper()
+
+
 def human_date_format(strptime_format: str) -> str:
     """`%d/%m/%Y` as a person writes it: `dd/mm/yyyy`."""
     for code, shown in (
@@ -84,6 +89,14 @@ class Dialect:
     file_pattern: str  # regex on the file name; named groups practice, pcn, yyyymm fill columns
     date_formats: tuple[str, ...]  # strptime formats; the first is the documented one
     example_file: str
+    # Published without a header row: columns are found by `Column.position`. A first row that
+    # is a header after all (an export "with headers") is recognised and skipped.
+    headerless: bool = False
+    # The header row may sit below title lines (an EMIS Web report's name and "Last Run" line):
+    # it is looked for in this many first rows.
+    header_search_rows: int = 1
+    # Which publications and months are written in this layout (for the documentation).
+    covers: str = ""
 
     def match(self, file_name: str) -> re.Match[str] | None:
         return re.fullmatch(self.file_pattern, file_name, flags=re.IGNORECASE)
@@ -110,6 +123,20 @@ class Column:
     # Identifies or describes a person (a date of birth, say): tagged `pii` in dbt. NHS numbers
     # and free text always are; see `is_pii`.
     pii: bool = False
+    # Other spellings of accepted values (the titles a publisher uses, say), mapped to the
+    # accepted value they stand for: accepted too, and stored as that value.
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    # A value that fails its check is blanked, and counted in the ingestion log, instead of
+    # quarantining the row: for a descriptive column that must never cost a row its measures.
+    blank_if_invalid: bool = False
+    # A number column whose cells may carry their comparator and unit ('<1', '58 mL/min'): the
+    # columns they belong in, which take them when they are empty or absent from the file.
+    unit_column: str | None = None
+    comparator_column: str | None = None
+    # How far back a date can truly lie (a date of birth: 120 years). A two-digit year is
+    # read in the century before the end of the reporting month; for a column with this set,
+    # a two-digit year that fits two centuries within it is ambiguous and quarantined.
+    max_years_back: int | None = None
 
     def __post_init__(self) -> None:
         # A yes/no column accepts the usual spellings; only a code column lists its own.
@@ -120,6 +147,17 @@ class Column:
         if self.headers is None or isinstance(self.headers, str):
             return self.headers
         return self.headers.get(dialect)
+
+    def canonical(self, value: str) -> str | None:
+        """The accepted value `value` stands for (case and spacing ignored), if any."""
+        wanted = normalise_label(value)
+        for accepted in self.accepted:
+            if normalise_label(accepted) == wanted:
+                return accepted
+        for alias, accepted in self.aliases.items():
+            if normalise_label(alias) == wanted:
+                return accepted
+        return None
 
     @property
     def raw_name(self) -> str:
@@ -158,6 +196,23 @@ class Source:
 
 
 @dataclass(frozen=True)
+class OutOfScope:
+    """Rows of a national file that are never in scope, whatever the configuration."""
+
+    pattern: str  # regex on the upper-cased value of the scope column
+    what: str  # what such rows are, as the ingestion log says it
+
+
+@dataclass(frozen=True)
+class Search:
+    """The search a practice builds in its clinical system to produce a table's file."""
+
+    population: str  # whose rows
+    date_range: str  # which dates, relative to the reporting month
+    codes: str  # which entries (codelists), or what each flag means
+
+
+@dataclass(frozen=True)
 class TableContract:
     source: str
     name: str
@@ -171,15 +226,21 @@ class TableContract:
     formats: tuple[str, ...] = ("csv",)
     encodings: tuple[str, ...] = ("utf-8",)
     sheet: str | None = None  # xlsx sheet to read
-    headerless: bool = False
     # National files carry every organisation in England: keep only practices in scope.
     scope_column: str | None = None
+    never_in_scope: OutOfScope | None = None  # counted out of scope, never loaded
     snapshot: bool = False  # each delivery is the whole log to date, not just the month
     single_file: bool = False  # published once a month: a second file would double count
     # Where `key` is empty or None: the columns staging identifies a row by (dbt tests them not
     # null on the raw table).
     row_identity: tuple[str, ...] = ()
     freshness: Freshness | None = None  # overrides the source's, for a slower delivery
+    search: Search | None = None  # for a clinical extract: the search that produces it
+
+    @property
+    def headerless(self) -> bool:
+        """Every layout is published without a header row."""
+        return all(d.headerless for d in self.dialects)
 
     @property
     def raw_schema(self) -> str:

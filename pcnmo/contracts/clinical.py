@@ -6,7 +6,7 @@ formats and code spellings: each is a dialect of the one table.
 
 from __future__ import annotations
 
-from pcnmo.contracts.base import Column, Dialect, Freshness, Kind, Source, TableContract
+from pcnmo.contracts.base import Column, Dialect, Freshness, Kind, Search, Source, TableContract
 
 SOURCE = Source(
     name="clinical",
@@ -19,8 +19,14 @@ SOURCE = Source(
     ),
 )
 
-EMIS_DATES = ("%d/%m/%Y",)
-SYSTMONE_DATES = ("%d-%b-%Y",)
+# Each system's own spelling first, then the others either system (or Excel, re-saving an
+# export) produces. Day before month always: only a two-digit year can be ambiguous.
+_OTHER_DATES = ("%d %b %Y", "%d-%b-%y", "%Y-%m-%d")
+EMIS_DATES = ("%d/%m/%Y", "%d-%b-%Y", *_OTHER_DATES)
+SYSTMONE_DATES = ("%d-%b-%Y", "%d/%m/%Y", *_OTHER_DATES)
+# Title lines above the column titles (an EMIS Web report's name, its "Last Run" line, a group
+# heading) are skipped, as long as the titles are within this many rows of the top.
+HEADER_SEARCH_ROWS = 20
 
 
 def _clinical_dialects(entity: str) -> tuple[Dialect, ...]:
@@ -31,6 +37,10 @@ def _clinical_dialects(entity: str) -> tuple[Dialect, ...]:
             file_pattern=rf"EMIS_(?P<practice>[A-Z][0-9]{{5}})_{entity}_(?P<yyyymm>[0-9]{{6}})\.csv",
             date_formats=EMIS_DATES,
             example_file=f"EMIS_A12345_{entity}_202609.csv",
+            header_search_rows=HEADER_SEARCH_ROWS,
+            covers="a report of an EMIS Web search exported as CSV, as produced: the report's "
+            "title and 'Last Run' lines above the column titles are skipped and noted in the "
+            "ingestion log.",
         ),
         Dialect(
             name="systmone",
@@ -38,8 +48,17 @@ def _clinical_dialects(entity: str) -> tuple[Dialect, ...]:
             file_pattern=rf"S1_(?P<practice>[A-Z][0-9]{{5}})_{entity}_(?P<yyyymm>[0-9]{{6}})\.csv",
             date_formats=SYSTMONE_DATES,
             example_file=f"S1_A12345_{entity}_202609.csv",
+            header_search_rows=HEADER_SEARCH_ROWS,
+            covers="a SystmOne Clinical Reporting search exported as CSV, column titles in "
+            "row 1 (or below title lines, as for EMIS Web); a result cell may hold its unit "
+            "(and comparator) as well as the number.",
         ),
     )
+
+
+_REGISTERED = (
+    "Patients on the practice list (regular registrations) on the last day of the reporting month"
+)
 
 
 def _practice_from_file_name() -> Column:
@@ -69,6 +88,16 @@ PATIENTS = TableContract(
     delivered_by="Practice (EMIS Web or SystmOne search), monthly",
     dialects=_clinical_dialects("patients"),
     key=("practice_code", "nhs_number"),
+    search=Search(
+        population=f"{_REGISTERED}, and every patient whose registration ended (who left the "
+        "practice or died) between 1 April of the financial year and that day: one row each.",
+        date_range="Registration as at the last day of the reporting month; each flag, and the "
+        "latest eFI score with its version, as recorded on or before that day.",
+        codes="Care home: the latest residence code is in CAREHOME_COD (or the address is a "
+        "care home). Learning disability: on the LD_COD register. End of life: on the "
+        "palliative care register. eFI: the latest electronic Frailty Index the system "
+        "calculated, and whether it is the original eFI or eFI2.",
+    ),
     columns=(
         _practice_from_file_name(),
         _nhs_number(),
@@ -78,6 +107,7 @@ PATIENTS = TableContract(
             "Date of birth.",
             headers={"emis": "Date of Birth", "systmone": "Date of birth"},
             pii=True,
+            max_years_back=120,
         ),
         Column(
             "sex",
@@ -116,11 +146,33 @@ PATIENTS = TableContract(
         Column(
             "efi_score",
             Kind.DECIMAL,
-            "Latest electronic Frailty Index score, 0-1; blank if never calculated.",
+            "Latest electronic Frailty Index score, 0-1, of the version in efi_version; blank "
+            "if never calculated.",
             headers={"emis": "eFI Score", "systmone": "eFI"},
             required=False,
             minimum=0,
             maximum=1,
+        ),
+        Column(
+            "efi_version",
+            Kind.CODE,
+            "Which frailty index the score is: eFI, the original (Clegg et al. 2016: 36 equally "
+            "weighted deficits, severe frailty above 0.36), or eFI2 (Best et al. 2025: a "
+            "weighted model of one-year risk, with no published severe-frailty cut-off, so its "
+            "score is not assessed against one). Blank means the original eFI, the only one "
+            "in GP systems before 2025.",
+            headers={"emis": "eFI Version", "systmone": "eFI version"},
+            required=False,
+            accepted=("eFI", "eFI2"),
+            aliases={
+                "eFI1": "eFI",
+                "eFI 1": "eFI",
+                "eFI v1": "eFI",
+                "Electronic Frailty Index": "eFI",
+                "eFI 2": "eFI2",
+                "eFI v2": "eFI2",
+                "Electronic Frailty Index 2": "eFI2",
+            },
         ),
         Column(
             "has_learning_disability",
@@ -145,6 +197,13 @@ CLINICAL_EVENTS = TableContract(
     delivered_by="Practice (EMIS Web or SystmOne search), monthly",
     dialects=_clinical_dialects("events"),
     key=(),
+    search=Search(
+        population=f"{_REGISTERED}.",
+        date_range="Effective date from the first to the last day of the reporting month.",
+        codes="Every coded entry whose SNOMED CT concept is in one of pcnmo's codelists "
+        "(seeds/snomed_codelists.csv, listed below): one row per entry, with its value, "
+        "comparator and unit when it is a result.",
+    ),
     row_identity=("practice_code", "nhs_number", "snomed_code", "event_date"),
     columns=(
         _practice_from_file_name(),
@@ -171,9 +230,14 @@ CLINICAL_EVENTS = TableContract(
         Column(
             "value",
             Kind.DECIMAL,
-            "Numeric value for results (eFI, eGFR, lithium level); blank otherwise.",
+            "Numeric value for results (eFI, eGFR, lithium level); blank otherwise. A cell "
+            "that also holds the unit or comparator ('58 mL/min/1.73m2', '<1', as SystmOne can "
+            "write it) is split: they go to value_unit and value_comparator when those are "
+            "blank or absent; one that disagrees with them quarantines the row.",
             headers={"emis": "Value", "systmone": "Numeric value"},
             required=False,
+            unit_column="value_unit",
+            comparator_column="value_comparator",
         ),
         Column(
             "value_comparator",
@@ -213,6 +277,14 @@ MEDICATION_ISSUES = TableContract(
     delivered_by="Practice (EMIS Web or SystmOne search), monthly",
     dialects=_clinical_dialects("medication_issues"),
     key=(),
+    search=Search(
+        population=f"{_REGISTERED}.",
+        date_range="Issue date from the first to the last day of the reporting month; and, for "
+        "each repeat template ended (stopped or changed) in the month whose latest issue is "
+        "dated earlier, that latest issue with the template's end date and stop reason.",
+        codes="Every item issued (acute, repeat and repeat dispensing), whatever the medicine: "
+        "no codelist. The item's dm+d code, and its BNF code where the system maps one.",
+    ),
     row_identity=("practice_code", "nhs_number", "dmd_code", "issue_date"),
     columns=(
         _practice_from_file_name(),
@@ -292,6 +364,13 @@ DISCHARGES = TableContract(
     delivered_by="Practice (EMIS Web or SystmOne search), monthly",
     dialects=_clinical_dialects("discharges"),
     key=("practice_code", "nhs_number", "discharge_date"),
+    search=Search(
+        population=f"{_REGISTERED}.",
+        date_range="Date the practice received (filed) the discharge document, from the first "
+        "to the last day of the reporting month.",
+        codes="Every hospital discharge summary filed in the record: one row per document, "
+        "with the admission and discharge dates it gives and the discharging trust's ODS code.",
+    ),
     columns=(
         _practice_from_file_name(),
         _nhs_number(),

@@ -74,6 +74,48 @@ ALERT_TYPES = (
     "Drug Safety Update",
 )
 
+# The titles MHRA and NHS England publish alerts under, as a log typed from them holds them
+# (gov.uk "Changes to MHRA drug alert titles and categories", 2 February 2021; Community
+# Pharmacy England; MHRA Drug Safety Update listings), mapped to the class whose action window
+# applies. Since February 2021 every Class 1 medicines recall is issued as a National Patient
+# Safety Alert, with its own deadline: "MHRA Class 1" stays for the older "Drug Alert: Class 1"
+# and a log that records the class itself.
+ALERT_TITLES: dict[str, str] = {
+    "National Patient Safety Alert": "NatPSA",
+    "National Patient Safety Alert (NatPSA)": "NatPSA",
+    "NatPSA (equivalent to Class 1 Medicines Recall)": "NatPSA",
+    "National Patient Safety Alert (NatPSA)(equivalent to Class 1 Medicines Recall)": "NatPSA",
+    "National Patient Safety Alert (NatPSA) (equivalent to Class 1 Medicines Recall)": "NatPSA",
+    "Drug Alert: Class 1": "MHRA Class 1",
+    "Class 1 Drug Alert": "MHRA Class 1",
+    "Medicines Recall: Class 1": "MHRA Class 1",
+    "Class 1 Medicines Recall": "MHRA Class 1",
+    **{
+        title.format(n=n): f"MHRA Class {n}"
+        for n in (2, 3)
+        for title in (
+            "Drug Alert: Class {n}",
+            "Class {n} Drug Alert",
+            "Medicines Recall: Class {n}",
+            "Class {n} Medicines Recall",
+        )
+    },
+    "Drug Alert: Class 4": "MHRA Class 4",
+    "Class 4 Drug Alert": "MHRA Class 4",
+    "Drug Alert: Caution in Use, Class 4": "MHRA Class 4",
+    "Medicines Notification: Caution in use, Class 4": "MHRA Class 4",
+    "Medicines Notification: Class 4": "MHRA Class 4",
+    "Class 4 Medicines Notification": "MHRA Class 4",
+    "Class 4 Medicines Defect Information": "MHRA Class 4",
+    "Medicines Defect Information: Class 4": "MHRA Class 4",
+    "Company-Led Drug Alert": "Company-led",
+    "Company-Led Medicines Recall": "Company-led",
+    "Company-Led Medicines Notification": "Company-led",
+    "Company-Led Medicines Recall/Notification": "Company-led",
+    "MHRA Drug Safety Update": "Drug Safety Update",
+    "DSU": "Drug Safety Update",
+}
+
 SAFETY_ALERTS = _local(
     "safety_alerts",
     "One row per MHRA / National Patient Safety alert x practice in the PCN's alert log: "
@@ -86,7 +128,16 @@ SAFETY_ALERTS = _local(
         headers="Alert Reference",
     ),
     Column("alert_title", Kind.TEXT, "Alert title.", headers="Title"),
-    Column("alert_type", Kind.CODE, "Alert class.", headers="Alert Type", accepted=ALERT_TYPES),
+    Column(
+        "alert_type",
+        Kind.CODE,
+        "Alert class. The titles MHRA and NHS England publish under are accepted too and "
+        "stored as the class they belong to ('Class 2 Medicines Recall' as MHRA Class 2; "
+        "'NatPSA (equivalent to Class 1 Medicines Recall)' as NatPSA).",
+        headers="Alert Type",
+        accepted=ALERT_TYPES,
+        aliases=ALERT_TITLES,
+    ),
     _practice(),
     Column("received_date", Kind.DATE, "Date the alert reached the PCN.", headers="Date Received"),
     Column(
@@ -313,6 +364,10 @@ SUPERVISION_LOG = _local(
     ),
 )
 
+# The pharmacy team's roles, then every role the Additional Roles Reimbursement Scheme has
+# reimbursed up to 2026/27 (Network Contract DES specification, Annex B; 2025/26 added GPs,
+# general practice nurses, healthcare support workers and consultant nurses; 2026/27 lifted
+# the limit to recently qualified GPs and lets commissioners approve other roles: "Other").
 ARRS_ROLES = (
     "Lead Pharmacist",
     "Senior Clinical Pharmacist",
@@ -322,15 +377,52 @@ ARRS_ROLES = (
     "Social Prescribing Link Worker",
     "Health and Wellbeing Coach",
     "Care Coordinator",
+    "General Practitioner",
+    "Advanced Practitioner",
+    "Physician Associate",
+    "Apprentice Physician Associate",
+    "Paramedic",
+    "Mental Health Practitioner",
+    "Dietitian",
+    "Podiatrist",
+    "Occupational Therapist",
+    "Enhanced Practice Nurse",
+    "New to General Practice Nurse",
+    "Experienced General Practice Nurse",
+    "Consultant Nurse",
+    "Nursing Associate",
+    "Trainee Nursing Associate",
+    "Healthcare Support Worker",
+    "General Practice Assistant",
+    "Digital and Transformation Lead",
     "Other",
 )
+ARRS_ROLE_SPELLINGS: dict[str, str] = {
+    "GP": "General Practitioner",
+    "ARRS GP": "General Practitioner",
+    "Care Co-ordinator": "Care Coordinator",
+    "Health & Wellbeing Coach": "Health and Wellbeing Coach",
+    "Social Prescriber": "Social Prescribing Link Worker",
+    "GP Assistant": "General Practice Assistant",
+    "Health Care Support Worker": "Healthcare Support Worker",
+    "Dietician": "Dietitian",
+    "Digital & Transformation Lead": "Digital and Transformation Lead",
+}
 
 WORKFORCE = _local(
     "workforce",
     "One row per member of the PCN's workforce record (ARRS and other roles).",
     ("staff_id",),
     Column("staff_id", Kind.TEXT, "Staff identifier.", headers="Staff ID"),
-    Column("role", Kind.CODE, "Role.", headers="Role", accepted=ARRS_ROLES),
+    Column(
+        "role",
+        Kind.CODE,
+        "Role: the pharmacy team's, or any ARRS role of 2019/20 to 2026/27 (Other for a role "
+        "the commissioner approved outside the list).",
+        headers="Role",
+        accepted=ARRS_ROLES,
+        aliases=ARRS_ROLE_SPELLINGS,
+    ),
     Column(
         "is_arrs_funded",
         Kind.FLAG,

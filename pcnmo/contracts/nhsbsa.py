@@ -1,9 +1,22 @@
 """NHSBSA open data: the English Prescribing Dataset, read exactly as published (in either of
-the layouts NHSBSA has used)."""
+the layouts NHSBSA has used, plain or zipped).
+
+Both layouts are named `EPD_<yyyymm>` or `EPD_SNOMED_<yyyymm>` and the header decides which one a
+file is: the EPD-with-SNOMED dataset kept the legacy column names until February 2025, with
+`SNOMED_CODE` as a 27th column, and renamed them from March 2025.
+"""
 
 from __future__ import annotations
 
-from pcnmo.contracts.base import Column, Dialect, Freshness, Kind, Source, TableContract
+from pcnmo.contracts.base import (
+    Column,
+    Dialect,
+    Freshness,
+    Kind,
+    OutOfScope,
+    Source,
+    TableContract,
+)
 
 SOURCE = Source(
     name="nhsbsa",
@@ -17,19 +30,29 @@ SOURCE = Source(
     ),
 )
 
+_EPD_FILE = r"EPD(_SNOMED)?_(?P<yyyymm>[0-9]{6})\.(csv|zip)"
+
 EPD_LEGACY = Dialect(
     name="epd",
-    label="EPD / Detailed Prescribing Information (BNF_CODE layout, 2014 onwards)",
-    file_pattern=r"EPD_(?P<yyyymm>[0-9]{6})\.csv",
+    label="EPD, BNF_CODE layout",
+    file_pattern=_EPD_FILE,
     date_formats=("%Y%m", "%Y_%m", "%Y-%m", "%Y-%m-%d"),
-    example_file="EPD_202609.csv",
+    example_file="EPD_SNOMED_202409.csv",
+    covers="the retired English Prescribing Dataset, `EPD_<yyyymm>` (January 2014 to June "
+    "2025; its predecessor, Detailed Prescribing Information, has the same names with "
+    "AREA_TEAM columns), and the EPD with SNOMED code, `EPD_SNOMED_<yyyymm>`, from November "
+    "2020 to February 2025, whose 27th column is SNOMED_CODE. YEAR_MONTH is a number "
+    "(202409; 2017_09 in the oldest extracts).",
 )
 EPD_SNOMED = Dialect(
     name="epd_snomed",
-    label="EPD with SNOMED code (BNF_PRESENTATION_CODE layout)",
-    file_pattern=r"EPD(_SNOMED)?_(?P<yyyymm>[0-9]{6})\.csv",
+    label="EPD with SNOMED code, BNF_PRESENTATION_CODE layout",
+    file_pattern=_EPD_FILE,
     date_formats=("%Y-%m", "%Y%m", "%Y_%m", "%Y-%m-%d"),
     example_file="EPD_SNOMED_202609.csv",
+    covers="the EPD with SNOMED code, `EPD_SNOMED_<yyyymm>`, from March 2025: the columns "
+    "renamed (BNF_PRESENTATION_CODE, BNF_PRESENTATION_NAME, BNF_CHEMICAL_SUBSTANCE_CODE, "
+    "ADQ_USAGE) and YEAR_MONTH written 2025-03.",
 )
 
 EPD = TableContract(
@@ -41,8 +64,14 @@ EPD = TableContract(
     dialects=(EPD_LEGACY, EPD_SNOMED),
     key=None,
     row_identity=("year_month", "practice_code", "bnf_code"),
-    encodings=("utf-8", "latin-1"),
+    formats=("csv", "zip"),
+    encodings=("utf-8", "cp1252"),
     scope_column="practice_code",
+    # Prescribing no practice can be held to, as OpenPrescribing drops it too.
+    never_in_scope=OutOfScope(
+        pattern=r"-|.*998",
+        what="unidentified prescribers (PRACTICE_CODE '-', or a code ending 998)",
+    ),
     single_file=True,
     columns=(
         Column("year_month", Kind.MONTH, "Dispensing month.", headers="YEAR_MONTH"),
@@ -84,9 +113,13 @@ EPD = TableContract(
         Column(
             "snomed_code",
             Kind.SNOMED,
-            "dm+d / SNOMED code of the product (EPD with SNOMED only).",
-            headers={"epd_snomed": "SNOMED_CODE"},
+            "dm+d / SNOMED code of the product (EPD with SNOMED code only). NHSBSA published it "
+            "as a number until 20 May 2026: a trailing '.0' is dropped, and a code written in E "
+            "notation (6.94311E+14, by Excel) cannot be recovered, so it is blanked and counted "
+            "in the ingestion log; the row and its cost are kept. Re-download such a file.",
+            headers="SNOMED_CODE",
             required=False,
+            blank_if_invalid=True,
         ),
         Column("quantity", Kind.DECIMAL, "Quantity per item.", headers="QUANTITY", minimum=0),
         Column("items", Kind.INTEGER, "Number of items dispensed.", headers="ITEMS"),

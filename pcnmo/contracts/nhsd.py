@@ -1,4 +1,5 @@
-"""NHS Digital open data: patients registered at a GP practice, read exactly as published."""
+"""NHS Digital open data: patients registered at a GP practice, read exactly as published,
+under the names NHS Digital has given the file, plain or zipped."""
 
 from __future__ import annotations
 
@@ -23,14 +24,23 @@ LIST_SIZES = TableContract(
     dialects=(
         Dialect(
             name="quinary",
-            label="gp-reg-pat-prac-quin-age.csv",
-            file_pattern=r"gp-reg-pat-prac-quin-age(_(?P<yyyymm>[0-9]{6}))?\.csv",
+            label="gp-reg-pat-prac-quin-age",
+            # NHS Digital's names drift (OpenPrescribing: "an exciting variety of names"):
+            # gp-reg-pat-prac-quin-age.csv, gp-reg-patients-prac-quin-age.csv, and from April
+            # 2026 gp-reg-pat-prac-quin-age_V2.csv (a .zip of that name from May 2026).
+            file_pattern=r"gp-reg-pat(ients)?-prac-quin-age(_(?P<yyyymm>[0-9]{6}))?"
+            r"(_V[0-9]+)?\.(csv|zip)",
             date_formats=("%d%b%Y", "%d-%b-%y", "%d-%b-%Y", "%Y-%m-%d"),
-            example_file="gp-reg-pat-prac-quin-age.csv",
+            example_file="gp-reg-pat-prac-quin-age_V2.csv",
+            covers="every month since 2017 (the columns have not changed; the data come from "
+            "PDS, not NHAIS, from April 2024): `gp-reg-pat-prac-quin-age.csv` to March 2026, "
+            "`gp-reg-pat-prac-quin-age_V2.csv` for April 2026 and `gp-reg-pat-prac-quin-age_V2"
+            ".zip` from May 2026. EXTRACT_DATE is written 01SEP2017 or 01-Apr-17.",
         ),
     ),
     key=("org_type", "org_code", "sex", "age_group"),
-    encodings=("utf-8", "latin-1"),
+    formats=("csv", "zip"),
+    encodings=("utf-8", "cp1252"),
     single_file=True,
     columns=(
         Column("extract_date", Kind.DATE, "Date the list was extracted.", headers="EXTRACT_DATE"),

@@ -1,5 +1,7 @@
 """NHS England Organisation Data Service: ePCN membership and practice details, read exactly as
-published."""
+published: the ePCN workbook (or its sheets saved as CSV), and the CSV reports of ODS Data
+Search and Export (DSE), which come zipped and without a header row unless an export "with
+headers" was asked for."""
 
 from __future__ import annotations
 
@@ -17,6 +19,21 @@ SOURCE = Source(
 )
 
 _EPCN_DATES = ("%Y%m%d", "%Y-%m-%d", "%d/%m/%Y")
+
+
+def _dse_dialect(report: str, sheet: str) -> Dialect:
+    return Dialect(
+        name="dse",
+        label=f"Data Search and Export report {report} (no header row)",
+        file_pattern=rf"{report}\.(csv|zip)",
+        date_formats=_EPCN_DATES,
+        example_file=f"{report}.zip",
+        headerless=True,
+        covers=f"the ODS Data Search and Export predefined report `{report}`: the columns of "
+        f"the ePCN sheet {sheet} in the same order, no header row (a header row, from an "
+        "export pack 'with headers', is recognised and skipped); a zip holding one CSV.",
+    )
+
 
 EPCN_PCNS = TableContract(
     source="ods",
@@ -38,28 +55,31 @@ EPCN_PCNS = TableContract(
             date_formats=_EPCN_DATES,
             example_file="epcn_pcn_details.csv",
         ),
+        _dse_dialect("epcn", "PCNDetails"),
     ),
     key=("pcn_code",),
-    formats=("csv", "xlsx"),
-    encodings=("utf-8", "latin-1"),
+    formats=("csv", "xlsx", "zip"),
+    encodings=("utf-8", "cp1252"),
     sheet="PCNDetails",
     single_file=True,
     columns=(
-        Column("pcn_code", Kind.PCN_CODE, "PCN ODS code.", headers="PCN Code"),
-        Column("pcn_name", Kind.TEXT, "PCN name.", headers="PCN Name"),
+        Column("pcn_code", Kind.PCN_CODE, "PCN ODS code.", headers="PCN Code", position=1),
+        Column("pcn_name", Kind.TEXT, "PCN name.", headers="PCN Name", position=2),
         Column(
             "sub_icb_location_code",
             Kind.ODS_CODE,
             "Current parent sub-ICB location code.",
             headers="Current Sub ICB Loc Code",
+            position=3,
         ),
         Column(
             "sub_icb_location_name",
             Kind.TEXT,
             "Sub-ICB location name ('NHS <ICB name> ICB - <code>').",
             headers="Sub ICB Location",
+            position=4,
         ),
-        Column("open_date", Kind.DATE, "Date the PCN opened.", headers="Open Date"),
+        Column("open_date", Kind.DATE, "Date the PCN opened.", headers="Open Date", position=5),
         Column(
             "close_date",
             Kind.DATE,
@@ -67,8 +87,9 @@ EPCN_PCNS = TableContract(
             headers="Close Date",
             required=False,
             future_ok=True,
+            position=6,
         ),
-        Column("postcode", Kind.TEXT, "Postcode.", headers="Postcode", required=False),
+        Column("postcode", Kind.TEXT, "Postcode.", headers="Postcode", required=False, position=12),
     ),
 )
 
@@ -93,10 +114,11 @@ EPCN_MEMBERS = TableContract(
             date_formats=_EPCN_DATES,
             example_file="epcn_core_partner_details.csv",
         ),
+        _dse_dialect("epcncorepartnerdetails", "PCN Core Partner Details"),
     ),
     key=("practice_code", "pcn_code", "relationship_start_date"),
-    formats=("csv", "xlsx"),
-    encodings=("utf-8", "latin-1"),
+    formats=("csv", "xlsx", "zip"),
+    encodings=("utf-8", "cp1252"),
     sheet="PCN Core Partner Details",
     single_file=True,
     columns=(
@@ -105,27 +127,31 @@ EPCN_MEMBERS = TableContract(
             Kind.ODS_CODE,
             "Practice ODS code.",
             headers="Partner Organisation Code",
+            position=1,
         ),
-        Column("practice_name", Kind.TEXT, "Practice name.", headers="Partner Name"),
+        Column("practice_name", Kind.TEXT, "Practice name.", headers="Partner Name", position=2),
         Column(
             "practice_sub_icb_location_code",
             Kind.ODS_CODE,
             "Practice's parent sub-ICB location code.",
             headers="Practice Parent Sub ICB Loc Code",
+            position=3,
         ),
         Column(
             "practice_sub_icb_location_name",
             Kind.TEXT,
             "Practice's parent sub-ICB location name.",
             headers="Practice Parent Sub ICB Loc Name",
+            position=4,
         ),
-        Column("pcn_code", Kind.PCN_CODE, "PCN ODS code.", headers="PCN Code"),
-        Column("pcn_name", Kind.TEXT, "PCN name.", headers="PCN Name"),
+        Column("pcn_code", Kind.PCN_CODE, "PCN ODS code.", headers="PCN Code", position=5),
+        Column("pcn_name", Kind.TEXT, "PCN name.", headers="PCN Name", position=6),
         Column(
             "relationship_start_date",
             Kind.DATE,
             "First day of membership.",
             headers="Practice to PCN Relationship Start Date",
+            position=9,
         ),
         Column(
             "relationship_end_date",
@@ -134,6 +160,7 @@ EPCN_MEMBERS = TableContract(
             headers="Practice to PCN Relationship End Date",
             required=False,
             future_ok=True,
+            position=10,
         ),
     ),
 )
@@ -142,7 +169,8 @@ EPRACCUR = TableContract(
     source="ods",
     name="epraccur",
     description="One row per prescribing cost centre in the ODS epraccur file (GP practices "
-    "and other settings), published without a header row.",
+    "and other settings), published without a header row (one exported with headers has it "
+    "skipped).",
     delivered_by="NHS England ODS, monthly or quarterly",
     freshness=Freshness(
         warn_after_days=100,
@@ -152,15 +180,20 @@ EPRACCUR = TableContract(
     dialects=(
         Dialect(
             name="epraccur",
-            label="epraccur.csv (27 columns, no header)",
-            file_pattern=r"epraccur.*\.csv",
+            label="epraccur (27 columns, no header)",
+            file_pattern=r"epraccur.*\.(csv|zip)",
             date_formats=("%Y%m%d",),
             example_file="epraccur.csv",
+            headerless=True,
+            covers="every epraccur release: the legacy download and, the only source since "
+            "2025, the ODS Data Search and Export predefined report `epraccur` (a zip holding "
+            "one CSV; an export 'with headers' has its header row skipped). Since June 2025 "
+            "column 4 is the ICB the practice's postcode lies in, no longer the commissioner's.",
         ),
     ),
     key=("organisation_code",),
-    encodings=("utf-8", "latin-1"),
-    headerless=True,
+    formats=("csv", "zip"),
+    encodings=("utf-8", "cp1252"),
     single_file=True,
     columns=(
         Column("organisation_code", Kind.ODS_CODE, "Organisation code.", position=1),
@@ -169,7 +202,10 @@ EPRACCUR = TableContract(
         Column(
             "high_level_health_geography",
             Kind.TEXT,
-            "ICB code (earlier releases: area team).",
+            "High level health geography: since June 2025 the ICB the practice's postcode lies "
+            "in, which near a border need not be its commissioning ICB (earlier releases derived "
+            "it from the commissioner; before 2019 it held the area team). Staging calls it "
+            "geographic_icb_code; the practice's ICB comes from its PCN.",
             position=4,
         ),
         Column("postcode", Kind.TEXT, "Postcode.", position=10, required=False),
@@ -185,7 +221,7 @@ EPRACCUR = TableContract(
         Column(
             "commissioner_code",
             Kind.TEXT,
-            "Commissioner (sub-ICB location) code.",
+            "Commissioner: the practice's sub-ICB location code.",
             position=15,
             required=False,
         ),

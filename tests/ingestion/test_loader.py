@@ -461,21 +461,38 @@ def test_non_utf8_clinical_extract_is_rejected_with_how_to_fix_it(conn, inbox, m
     assert [e["status"] for e in log_rows(conn, CLINICAL_EVENTS)] == ["rejected"]
 
 
-def test_public_file_in_latin1_loads_when_its_contract_allows_it(conn, inbox):
+def test_public_file_in_windows_1252_is_decoded_as_such(conn, inbox):
+    # Written byte by byte: 0xC9 is É, 0x92 the Windows "smart" apostrophe and 0x96 an en dash,
+    # which Latin-1 would read as invisible control characters.
     rows = [
         epd_row("L84018", "0407010H0AAAMAM", 3, "4.50"),
-        # 0xC9 is É in latin-1; 0x92 is the Windows "smart" apostrophe.
-        epd_row("L84073", "0407010H0AAAMAM", 2, "3.00", practice_name="CAFÉ ST JOHN\x92S"),
+        epd_row("L84073", "0407010H0AAAMAM", 2, "3.00", practice_name="CAF\xc9 ST JOHN\x92S"),
     ]
-    write_extract(inbox / MONTH / "epd_202609.csv", EPD, "epd", rows, encoding="latin-1")
+    path = write_extract(inbox / MONTH / "epd_202609.csv", EPD, "epd", rows, encoding="latin-1")
+    path.write_bytes(path.read_bytes().replace(b"ST JOHN", b"ST JOHN \x96 "))
 
     result = _load(conn, EPD, inbox)
 
     assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
     names = [r["practice_name"] for r in raw_rows(conn, EPD)]
-    assert names[1].startswith("CAFÉ ST JOHN")
-    assert "latin-1" in log_rows(conn, EPD)[0]["message"]
+    assert names[1] == "CAFÉ ST JOHN – ’S"
+    assert not any(0x80 <= ord(ch) <= 0x9F for ch in names[1])
+    assert "read as Windows-1252" in log_rows(conn, EPD)[0]["message"]
     assert_log_adds_up(conn)
+
+
+def test_a_public_file_that_is_not_windows_1252_either_is_rejected(conn, inbox):
+    # 0x81 is undefined in Windows-1252 (and a control character in Latin-1): not text.
+    path = write_extract(
+        inbox / MONTH / "epd_202609.csv", EPD, "epd", [epd_row("L84018", "0407010H0AAAMAM", 3, "4")]
+    )
+    path.write_bytes(path.read_bytes().replace(b"PRACTICE L84018", b"PRACTICE \x81"))
+
+    with pytest.raises(MonthRejected) as rejected:
+        _load(conn, EPD, inbox)
+
+    assert "is neither UTF-8 nor Windows-1252 text" in str(rejected.value)
+    assert raw_rows(conn, EPD) == []
 
 
 def test_excel_csv_utf8_with_a_byte_order_mark_loads(conn, inbox, month_dir):
@@ -820,7 +837,7 @@ def test_emis_and_systmone_files_land_in_one_table_with_their_own_date_formats(
     assert [e["dialect"] for e in log_rows(conn, PATIENTS)] == ["emis", "systmone"]
 
 
-def test_a_date_in_the_other_systems_format_is_quarantined(conn, inbox, month_dir):
+def test_a_date_in_the_other_systems_spelling_is_read(conn, inbox, month_dir):
     write_extract(
         month_dir / S1_PATIENTS,
         PATIENTS,
@@ -830,8 +847,9 @@ def test_a_date_in_the_other_systems_format_is_quarantined(conn, inbox, month_di
 
     _load(conn, PATIENTS, inbox)
 
-    [bad] = quarantine_rows(conn, PATIENTS)
-    assert "Date of birth '05/11/1937' is not a date (dd-Mon-yyyy)" in bad["reason"]
+    assert quarantine_rows(conn, PATIENTS) == []
+    [row] = raw_rows(conn, PATIENTS)
+    assert row["date_of_birth"] == dt.date(1937, 11, 5)
 
 
 def test_headers_match_ignoring_case_and_spacing(conn, inbox, month_dir):

@@ -7,7 +7,7 @@ copy is stale. Regenerate with `pcnmo docs`.
 
 from __future__ import annotations
 
-from ingestion.validation_sql import REDACTED
+from ingestion.inbox import REDACTED, encoding_name
 from pcnmo.contracts import (
     CONTRACTS,
     FLAG_VALUES,
@@ -47,33 +47,46 @@ Put each month's files in one folder per reporting month:
 
 ```
 $PCNMO_DATA_DIR/inbox/2026-09/EMIS_A12345_patients_202609.csv
-$PCNMO_DATA_DIR/inbox/2026-09/EPD_202609.csv
+$PCNMO_DATA_DIR/inbox/2026-09/EPD_SNOMED_202609.csv
 $PCNMO_DATA_DIR/inbox/2026-09/safety_alerts_U12345_202609.xlsx
 ...
 ```
 
 `PCNMO_DATA_DIR` defaults to `./data`. The folder name (`YYYY-MM`) is the reporting month: a
 file loads into that month, and re-running the month replaces what was loaded before for it.
+Public files follow their month's folder, whenever they arrive: NHSBSA publishes September's
+EPD in mid-November, so it goes into `2026-09/` then, and September is run again.
 
 ## Rules for every file
 
 - CSV files are UTF-8 (Excel: *CSV UTF-8 (Comma delimited)*), comma separated, with a header
-  row (except `epraccur`, published without one). Values containing commas are in double
-  quotes. Public files published in Latin-1 are accepted as they are.
+  row (except the ODS files published without one). Values containing commas are in double
+  quotes. Public files are read as published: in Windows-1252 where they are not UTF-8, and
+  zipped where they come as a zip holding one CSV (`.zip` beside `.csv` below).
 - Columns are found by their header, in any order; extra columns are ignored. Header matching
-  ignores letter case and repeated spaces or line breaks.
+  ignores letter case and repeated spaces or line breaks. In a clinical extract the column
+  titles may sit below title lines (an EMIS Web report's name and its "Last Run" line): they
+  are looked for in the first 20 rows, and the lines above them are skipped and noted in the
+  ingestion log. A file published without a header row that arrives with one (an ODS export
+  "with headers") has it skipped and noted.
 - Local logs may be `.csv` or `.xlsx` (first sheet; the header in row 1).
 - A file that cannot be read (wrong layout, a required column missing, not UTF-8, rows with the
   wrong number of fields) is **rejected**: nothing of that table for the month is loaded, the
   previous load stays, and the message names the file and what to fix.
 - A row with a bad value is **quarantined**: it is not loaded, and
   `pipeline.quarantine` plus `quarantine/<YYYY-MM>/<file>.quarantine.csv` record the file,
-  the row number (the header is row 1, as in a spreadsheet), every failing column and why.
-  NHS numbers are masked there (last three digits only).
+  the row number (as a spreadsheet shows it: the header is row 1 unless title lines sit above
+  it), every failing column and why. NHS numbers are masked there (last three digits only).
+  A column that says so has a bad value blanked instead, the row kept and the blanked values
+  counted in the ingestion log (the EPD's `SNOMED_CODE`: a cost row is never lost for it).
 - A repeated row (same key, or an exact repeat where a table has no key) is quarantined as a
   duplicate of the first.
 - For every file, rows in = rows loaded + rows quarantined (+ rows outside the configured
   organisations, for national files), recorded in `pipeline.ingestion_log`.
+- Dates: each layout lists the spellings it accepts, its own first; the day always comes
+  before the month. A two-digit year (`01-Jan-45`) is read in the hundred years up to the end
+  of the reporting month; for a date of birth, one that fits two centuries of a lifetime
+  (`01-Jan-10`: 1910 or 2010) is quarantined, as only the four-digit year can settle it.
 - Dates in clinical and local files may not fall after the end of the reporting month unless
   the column says so (planned end dates, deadlines). A column may also say it must fall in the
   reporting month: a medication issue's `issue_date` may be earlier only on the row that
@@ -104,6 +117,15 @@ def _format_help(table: TableContract, column: Column) -> str:
             )
     if column.kind is Kind.CODE and column.accepted:
         parts.append("accepted: " + ", ".join(f"`{a}`" for a in column.accepted))
+    if column.aliases:
+        parts.append(
+            "also accepted, and stored as the value shown: "
+            + ", ".join(f"`{alias}` (`{value}`)" for alias, value in column.aliases.items())
+        )
+    if column.blank_if_invalid:
+        parts.append("a bad value is blanked and counted, the row kept")
+    if column.unit_column or column.comparator_column:
+        parts.append("may carry its comparator and unit ('<1', '58 mL/min/1.73m2')")
     if column.minimum is not None or column.maximum is not None:
         low = "" if column.minimum is None else f"{column.minimum:g}"
         high = "" if column.maximum is None else f"{column.maximum:g}"
@@ -117,7 +139,10 @@ _READABLE = (
     (r"(?P<yyyymm>[0-9]{6})", "<YYYYMM>"),
     ("(_<YYYYMM>)?", "[_<YYYYMM>]"),
     ("(_SNOMED)?", "[_SNOMED]"),
+    ("(ients)?", "[ients]"),
+    ("(_V[0-9]+)?", "[_V<n>]"),
     (r"(csv|xlsx)", "csv or xlsx"),
+    (r"(csv|zip)", "csv or zip"),
     (".*", "*"),
     ("\\.", "."),
 )
@@ -137,12 +162,14 @@ def _table_section(table: TableContract) -> list[str]:
         table.description,
         "",
         f"- Delivered by: {table.delivered_by}.",
-        f"- Formats: {', '.join(table.formats)}; encodings: {', '.join(table.encodings)}.",
+        f"- Formats: {', '.join(table.formats)}; encodings: "
+        f"{', '.join(encoding_name(e) for e in table.encodings)}.",
     ]
     for dialect in table.dialects:
+        covers = f" Covers {dialect.covers}" if dialect.covers else ""
         lines.append(
             f"- {dialect.label}: file name `{readable_file_pattern(dialect.file_pattern)}` "
-            f"(any letter case), e.g. `{dialect.example_file}`."
+            f"(any letter case), e.g. `{dialect.example_file}`.{covers}"
         )
     if table.sheet:
         lines.append(f"- Workbook sheet: `{table.sheet}`.")
@@ -155,6 +182,11 @@ def _table_section(table: TableContract) -> list[str]:
             "- National file: only practices of the configured PCNs are kept "
             "(`PCNMO_SUB_ICB_CODES`, else every practice in the loaded ePCN membership)."
         )
+    if table.never_in_scope:
+        lines.append(
+            f"- Rows of {table.never_in_scope.what} are never in scope: they are counted "
+            "out of scope and never loaded."
+        )
     if table.key:
         lines.append("- Unique on: " + ", ".join(f"`{k}`" for k in table.key) + ".")
     elif table.key == ():
@@ -164,12 +196,15 @@ def _table_section(table: TableContract) -> list[str]:
     distinct_headers = any(
         isinstance(c.headers, dict) and len(set(c.headers.values())) > 1 for c in table.columns
     )
+    by_position = [d for d in table.dialects if d.headerless]
     if table.headerless:
         header_cols = ["column number"]
     elif distinct_headers:
         header_cols = [f"{d.label} header" for d in table.dialects]
     else:
         header_cols = ["header"]
+    if by_position and not table.headerless:
+        header_cols.append("column number (" + ", ".join(d.label for d in by_position) + ")")
     lines.append("| raw column | " + " | ".join(header_cols) + " | required | format | meaning |")
     lines.append("|---" * (len(header_cols) + 4) + "|")
     for column in table.columns:
@@ -181,6 +216,8 @@ def _table_section(table: TableContract) -> list[str]:
             headers = [f"`{column.header(d)}`" if column.header(d) else "-" for d in dialect_names]
         else:
             headers = [f"`{column.header(dialect_names[0])}`"]
+        if by_position and not table.headerless and not column.from_file_name:
+            headers.append(str(column.position or "-"))
         lines.append(
             f"| `{column.raw_name}` | "
             + " | ".join(headers)
