@@ -24,8 +24,6 @@ from tools.cli.environment import prepare_environment  # noqa: E402 (after the e
 
 prepare_environment()
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 
 # A test that asks for one of these runs dbt over the project (a parse for the manifest, or a
 # build of a scenario): marked `dbt`, so `make test-fast` can leave it out.
@@ -57,11 +55,3 @@ def dbt_manifest(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Pa
             dbt_project.preparer.prepare(dbt_project)
             done.touch()
     return dbt_project.manifest_path
-
-
-@pytest.fixture()
-def reference_dir() -> Path:
-    """../shared/reference, read in place; skipped where it is not beside the repository."""
-    if not REFERENCE.is_dir():
-        pytest.skip(f"real public NHS reference data not found at {REFERENCE}")
-    return REFERENCE

@@ -1,119 +1,104 @@
-"""Cost per ASTRO-PU on real public data: four real practices, September and October 2017.
+"""Cost per ASTRO-PU on real public data: four real practices, from the retired EPD of 2017 to the
+zipped EPD with SNOMED code of 2026, with list sizes under each name NHS Digital has used.
 
-The NHSBSA prescribing rows, NHS Digital quinary list sizes and ODS epraccur of the shared
-reference folder (read in place, placed in a temporary inbox by the same mapping
-tests/ingestion/test_real_public_files.py uses) are loaded by the ingestion library, then dbt
-builds fct_prescribing_cost. Every expected figure is worked out here with the csv module:
-ACTUAL_COST summed per practice, the 2013 ASTRO-PU cost weights typed in from domain.md
-section 4.1 and the quinary bands mapped to ASTRO-PU bands by hand.
+The fixture inbox of tests/ingestion/test_real_public_files.py (tests/fixtures/reference) is
+loaded by the ingestion library, with one change: in the newest epraccur, Acorn Practice
+(L84073, Gloucestershire) has column 4 set to QOX, a neighbouring ICB, as epraccur writes it
+since June 2025 for a practice whose postcode lies across the border. dbt then builds
+fct_prescribing_cost. Every expected figure is typed in: ACTUAL_COST summed per practice with
+awk, and ASTRO-PU(cost) per practice worked out with awk from the quinary files, the 2013 cost
+weights (domain.md section 4.1) and the quinary bands mapped to ASTRO-PU bands by hand.
 """
 
 from __future__ import annotations
 
 import csv
-import shutil
-from collections import defaultdict
-from decimal import Decimal
+import io
+import zipfile
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingestion.duckdb_io import connect, ensure_schema
-from ingestion.load import load_month
-from pcnmo.contracts import EPCN_MEMBERS, EPCN_PCNS, EPD, EPRACCUR, LIST_SIZES
 from tests.dbt.dbt_runner import DbtInvocation, failed_nodes, run_dbt
-from tests.ingestion.test_real_public_files import EPD_SAMPLE, INBOX, MONTHS, REFERENCE
-
-pytestmark = pytest.mark.skipif(
-    not (EPD_SAMPLE / "epd_201709.csv").is_file(),
-    reason=f"the shared reference data is not at {REFERENCE} (it sits beside the repository "
-    "on the project's machines; this test reads it in place)",
+from tests.ingestion.test_real_public_files import (
+    EPD_BY_MONTH,
+    MONTHS,
+    ODS_FILES,
+    build_inbox,
+    load_everything,
 )
 
-# ASTRO-PU 2013 cost weights (domain.md 4.1, from OpenPrescribing's model_prescribing_units.py).
-COST_WEIGHTS = {
-    "0-4": (1.0, 0.874764602225095),
-    "5-14": (0.871655388261018, 0.736837170135133),
-    "15-24": (1.22586428186498, 1.44903466533634),
-    "25-34": (1.25432789273113, 1.84193852699796),
-    "35-44": (1.81674766893969, 2.57229387381937),
-    "45-54": (3.08974457158975, 3.72488353721683),
-    "55-64": (5.28280419664147, 5.44244517326563),
-    "65-74": (8.74186911115141, 7.64083013196212),
-    "75+": (11.3430752706509, 9.88935302232237),
+# ASTRO-PU(cost) per practice from the September and October 2017 quinary files (awk: the
+# weight of each sex x band times its patients, summed; the ALL rows left out).
+SEPTEMBER_ASTRO_PU = {
+    "B85010": 24463.8190030898,
+    "B85054": 40335.9906360262,
+    "L84018": 26152.8298903223,
+    "L84073": 15322.1080383162,
 }
-# NHS Digital's quinary bands -> ASTRO-PU bands, by hand (domain.md 4.1).
-QUINARY_TO_ASTRO = {
-    "0_4": "0-4",
-    "5_9": "5-14",
-    "10_14": "5-14",
-    "15_19": "15-24",
-    "20_24": "15-24",
-    "25_29": "25-34",
-    "30_34": "25-34",
-    "35_39": "35-44",
-    "40_44": "35-44",
-    "45_49": "45-54",
-    "50_54": "45-54",
-    "55_59": "55-64",
-    "60_64": "55-64",
-    "65_69": "65-74",
-    "70_74": "65-74",
-    "75_79": "75+",
-    "80_84": "75+",
-    "85_89": "75+",
-    "90_94": "75+",
-    "95+": "75+",
+OCTOBER_ASTRO_PU = {
+    "B85010": 24463.2433271680,
+    "B85054": 40282.8582480873,
+    "L84018": 26217.7897444045,
+    "L84073": 15312.7321072523,
 }
-# epraccur 2017: the high level health geography (then the NHS England area team) of each.
-PEER_GROUPS = {"Q72": ("B85010", "B85054"), "Q82": ("L84018", "L84073")}
-MONTH_PERIODS = {"2017-09": "month_2017-09-30", "2017-10": "month_2017-10-31"}
+ASTRO_PU_BY_MONTH = {
+    "2017-09": SEPTEMBER_ASTRO_PU,
+    "2017-10": OCTOBER_ASTRO_PU,
+    "2024-09": SEPTEMBER_ASTRO_PU,
+    "2026-04": OCTOBER_ASTRO_PU,
+    "2026-05": SEPTEMBER_ASTRO_PU,
+}
+PERIODS = {
+    "2017-09": "month_2017-09-30",
+    "2017-10": "month_2017-10-31",
+    "2024-09": "month_2024-09-30",
+    "2026-04": "month_2026-04-30",
+    "2026-05": "month_2026-05-31",
+}
+PCN_MONTHS = ("2024-09", "2026-04", "2026-05")  # the 2023 ePCN dates every membership 2019
+# Each practice's PCN (ePCN 2023) and that PCN's ICB (its sub-ICB location's).
+PCNS = {"B85010": "U38221", "B85054": "U69551", "L84018": "U41523", "L84073": "U02669"}
+PCN_ICBS = {"B85010": "QWO", "B85054": "QWO", "L84018": "QR1", "L84073": "QR1"}
+# Outside any PCN, epraccur's column 4 is all there is: L84073's is the neighbouring QOX.
+GEOGRAPHIC_ICBS = {"B85010": "QWO", "B85054": "QWO", "L84018": "QR1", "L84073": "QOX"}
+BORDER_PRACTICE, NEIGHBOURING_ICB = "L84073", "QOX"
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+def _cost(month: str, practice: str) -> float:
+    return float(EPD_BY_MONTH[month][practice][3])
 
 
-def expected_costs(month: str) -> dict[str, Decimal]:
-    epd = next(path for name, path in INBOX[month].items() if name.startswith("epd_"))
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for row in _rows(epd):
-        totals[row["PRACTICE_CODE"]] += Decimal(row["ACTUAL_COST"])
-    return dict(totals)
+def _ratio(month: str, practice: str) -> float:
+    return _cost(month, practice) / ASTRO_PU_BY_MONTH[month][practice]
 
 
-def expected_astro_pu(month: str) -> dict[str, float]:
-    totals: dict[str, float] = defaultdict(float)
-    for row in _rows(INBOX[month]["gp-reg-pat-prac-quin-age.csv"]):
-        if row["ORG_TYPE"] != "GP" or row["SEX"] not in ("MALE", "FEMALE"):
-            continue
-        if row["AGE_GROUP_5"] == "ALL":
-            continue  # the published total would count every patient twice
-        male, female = COST_WEIGHTS[QUINARY_TO_ASTRO[row["AGE_GROUP_5"]]]
-        weight = male if row["SEX"] == "MALE" else female
-        totals[row["ORG_CODE"]] += weight * int(row["NUMBER_OF_PATIENTS"])
-    return dict(totals)
+def _border_epraccur(target: Path) -> Path:
+    """The DSE epraccur zip, with the border practice's column 4 moved across the border."""
+    with zipfile.ZipFile(ODS_FILES / "dse" / "epraccur.zip") as archive:
+        rows = list(csv.reader(io.StringIO(archive.read("epraccur.csv").decode("utf-8"))))
+    for row in rows:
+        if row[0] == BORDER_PRACTICE:
+            row[3] = NEIGHBOURING_ICB
+    text = io.StringIO()
+    csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("epraccur.csv", text.getvalue())
+    return target
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path]:
     root = tmp_path_factory.mktemp("cost_real")
-    inbox = root / "inbox"
-    for month, files in INBOX.items():
-        (inbox / month).mkdir(parents=True)
-        for name, source in files.items():
-            shutil.copyfile(source, inbox / month / name)
+    border = _border_epraccur(root / "epraccur.zip")
+    inbox = build_inbox(root, replace={"epraccur.zip": border})
     database = root / "warehouse.duckdb"
     conn = connect(database)
     try:
         ensure_schema(conn)
-        for table in (EPCN_MEMBERS, EPCN_PCNS, EPRACCUR):
-            load_month(conn, table, MONTHS[0], inbox)
-        for month in MONTHS:
-            for table in (LIST_SIZES, EPD):
-                load_month(conn, table, month, inbox)
+        load_everything(conn, inbox)
     finally:
         conn.close()
     # Models, seeds and data tests on the real rows; the unit tests of these models do not
@@ -132,12 +117,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtInvocation, Path
     return invocation, database
 
 
-def _fact(warehouse: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, object]]:
+def _fact(
+    warehouse: duckdb.DuckDBPyConnection, org_type: str = "practice"
+) -> dict[tuple[str, str], dict[str, object]]:
     cursor = warehouse.execute(
-        "select * from marts.fct_prescribing_cost where org_type = 'practice'"
+        "select * from marts.fct_prescribing_cost where org_type = ?", [org_type]
     )
     columns = [d[0] for d in cursor.description]
-    return {(row[1], row[2]): dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+    rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return {(row["org_code"], row["period_id"]): row for row in rows}
 
 
 def test_the_cost_models_build_and_their_tests_pass(built):
@@ -148,54 +136,80 @@ def test_the_cost_models_build_and_their_tests_pass(built):
 
 @pytest.mark.parametrize("month", MONTHS)
 def test_cost_per_astro_pu_of_each_real_practice_matches_an_independent_sum(warehouse, month):
-    costs, astro_pu = expected_costs(month), expected_astro_pu(month)
-    assert set(costs) == set(astro_pu) == {"B85010", "B85054", "L84018", "L84073"}
     fact = _fact(warehouse)
 
-    for practice, cost in costs.items():
-        row = fact[(practice, MONTH_PERIODS[month])]
-        assert row["actual_cost"] == pytest.approx(float(cost), abs=1e-6)
-        assert row["astro_pu_cost"] == pytest.approx(astro_pu[practice], rel=1e-12)
-        assert row["cost_per_astro_pu"] == pytest.approx(
-            float(cost) / astro_pu[practice], rel=1e-12
-        )
+    for practice, astro_pu in ASTRO_PU_BY_MONTH[month].items():
+        row = fact[(practice, PERIODS[month])]
+        assert row["actual_cost"] == pytest.approx(_cost(month, practice), abs=1e-6)
+        assert row["astro_pu_cost"] == pytest.approx(astro_pu, rel=1e-12)
+        assert row["cost_per_astro_pu"] == pytest.approx(_ratio(month, practice), rel=1e-12)
 
 
-@pytest.mark.parametrize("month", MONTHS)
-def test_each_practice_is_compared_with_the_practices_of_its_own_icb(warehouse, month):
-    costs, astro_pu = expected_costs(month), expected_astro_pu(month)
-    ratio = {p: float(costs[p]) / astro_pu[p] for p in costs}
+@pytest.mark.parametrize("month", PCN_MONTHS)
+def test_each_practice_is_compared_within_its_pcns_icb_whatever_its_postcode(warehouse, month):
     fact = _fact(warehouse)
 
-    for icb, (first, second) in PEER_GROUPS.items():
-        cheaper, dearer = sorted((first, second), key=ratio.get)
-        median = (ratio[first] + ratio[second]) / 2  # PERCENTILE_CONT 0.5 of two values
+    for icb in ("QWO", "QR1"):
+        first, second = (p for p, i in PCN_ICBS.items() if i == icb)
+        cheaper, dearer = sorted((first, second), key=lambda p: _ratio(month, p))
+        median = (_ratio(month, first) + _ratio(month, second)) / 2  # PERCENTILE_CONT 0.5
         for practice, percentile in ((cheaper, 0.0), (dearer, 100.0)):
-            row = fact[(practice, MONTH_PERIODS[month])]
+            row = fact[(practice, PERIODS[month])]
             assert row["icb_code"] == icb
             assert row["peer_median_cost_per_astro_pu"] == pytest.approx(median, rel=1e-12)
             assert row["peer_percentile"] == percentile
-        saving = float(costs[dearer]) - median * astro_pu[dearer]
-        assert fact[(dearer, MONTH_PERIODS[month])]["saving_at_peer_median_pounds"] == (
+        saving = _cost(month, dearer) - median * ASTRO_PU_BY_MONTH[month][dearer]
+        assert fact[(dearer, PERIODS[month])]["saving_at_peer_median_pounds"] == (
             pytest.approx(saving, rel=1e-9)
         )
-        assert fact[(cheaper, MONTH_PERIODS[month])]["saving_at_peer_median_pounds"] == 0
+        assert fact[(cheaper, PERIODS[month])]["saving_at_peer_median_pounds"] == 0
 
 
-def test_the_year_to_date_is_cost_over_the_sum_of_monthly_astro_pu(warehouse):
-    by_month = [(expected_costs(m), expected_astro_pu(m)) for m in MONTHS]
+@pytest.mark.parametrize("month", ["2017-09", "2017-10"])
+def test_before_pcns_existed_a_practice_falls_back_on_epraccur_column_4(warehouse, month):
     fact = _fact(warehouse)
 
-    for practice in PEER_GROUPS["Q72"] + PEER_GROUPS["Q82"]:
-        cost = sum(float(costs[practice]) for costs, _ in by_month)
-        astro_pu = sum(weights[practice] for _, weights in by_month)
-        row = fact[(practice, "financial_year_to_date_2017-10-31")]
-        assert row["cost_per_astro_pu"] == pytest.approx(cost / astro_pu, rel=1e-12)
+    for practice, icb in GEOGRAPHIC_ICBS.items():
+        assert fact[(practice, PERIODS[month])]["icb_code"] == icb
+    # Alone in its ICB, the border practice is its own median.
+    alone = fact[(BORDER_PRACTICE, PERIODS[month])]
+    assert alone["peer_median_cost_per_astro_pu"] == pytest.approx(
+        _ratio(month, BORDER_PRACTICE), rel=1e-12
+    )
+    assert alone["saving_at_peer_median_pounds"] == 0
+
+
+@pytest.mark.parametrize("month", PCN_MONTHS)
+def test_each_pcn_is_its_member_practices_with_data(warehouse, month):
+    # Of each PCN, only the one practice in the fixtures has prescribing and list sizes.
+    fact = _fact(warehouse, "pcn")
+
+    for practice, pcn in PCNS.items():
+        row = fact[(pcn, PERIODS[month])]
+        assert row["icb_code"] == PCN_ICBS[practice]
+        assert row["cost_per_astro_pu"] == pytest.approx(_ratio(month, practice), rel=1e-12)
 
 
 def test_no_pcn_rows_before_the_practices_joined_pcns(warehouse):
-    # The 2023 ePCN release dates every membership from 2019: no PCN existed in 2017.
-    pcn_rows = warehouse.execute(
-        "select count(*) from marts.fct_prescribing_cost where org_type = 'pcn'"
+    months = warehouse.execute(
+        "select distinct period_id from marts.fct_prescribing_cost "
+        "where org_type = 'pcn' and period_id like 'month_%' order by 1"
     ).fetchall()
-    assert pcn_rows == [(0,)]
+    assert [m for (m,) in months] == [PERIODS[m] for m in PCN_MONTHS]
+
+
+@pytest.mark.parametrize(
+    ("period", "months"),
+    [
+        ("financial_year_to_date_2017-10-31", ("2017-09", "2017-10")),
+        ("financial_year_to_date_2026-05-31", ("2026-04", "2026-05")),
+    ],
+)
+def test_the_year_to_date_is_cost_over_the_sum_of_monthly_astro_pu(warehouse, period, months):
+    fact = _fact(warehouse)
+
+    for practice in PCNS:
+        cost = sum(_cost(m, practice) for m in months)
+        astro_pu = sum(ASTRO_PU_BY_MONTH[m][practice] for m in months)
+        row = fact[(practice, period)]
+        assert row["cost_per_astro_pu"] == pytest.approx(cost / astro_pu, rel=1e-12)

@@ -15,6 +15,7 @@ import pytest
 
 from pcnmo.contracts import CONTRACTS
 from synthetic import SyntheticConfig, generate
+from tests.ingestion.test_real_public_files import EPD_FILES, LIST_SIZE_FILES, ODS_FILES
 
 pytestmark = pytest.mark.e2e
 
@@ -236,21 +237,17 @@ def test_checks_flag_the_late_log_and_the_quarantined_rows(synthetic):
 
 
 def test_an_inbox_of_only_real_public_files_loads_and_says_what_is_missing(
-    tmp_path, reference_dir, dbt_manifest, monkeypatch
+    tmp_path, dbt_manifest, monkeypatch
 ):
     data = tmp_path / "data"
     monkeypatch.setenv("PCNMO_DATA_DIR", str(data))
     monkeypatch.setenv("PCNMO_DUCKDB_PATH", str(data / "warehouse" / "pcnmo.duckdb"))
-    sample = reference_dir / "epd_sample"
-    for yyyymm in ("201709", "201710"):
-        month = data / "inbox" / f"{yyyymm[:4]}-{yyyymm[4:]}"
-        month.mkdir(parents=True)
-        shutil.copy(sample / f"epd_{yyyymm}.csv", month / f"EPD_{yyyymm}.csv")
-        shutil.copy(
-            sample / f"gp-reg-pat-prac-quin-age_{yyyymm}.csv",
-            month / "gp-reg-pat-prac-quin-age.csv",
-        )
-        shutil.copy(sample / "epraccur_201708.csv", month / "epraccur.csv")
+    for month in ("2017-09", "2017-10"):
+        inbox_month = data / "inbox" / month
+        inbox_month.mkdir(parents=True)
+        shutil.copy(EPD_FILES / f"EPD_{month.replace('-', '')}.csv", inbox_month)
+        shutil.copy(LIST_SIZE_FILES / month / "gp-reg-pat-prac-quin-age.csv", inbox_month)
+        shutil.copy(ODS_FILES / "2017-08" / "epraccur.csv", inbox_month)
     ingest = _run("ingest_month", ["2017-09", "2017-10"])
     assert ingest.success
     build = _run("build_warehouse")
