@@ -48,6 +48,12 @@ def _as_is(label: str) -> str:
 # (model, staged column) -> (source, table, contract column, how staging normalises it)
 ENUMS: dict[tuple[str, str], tuple[str, str, str, Callable[[str], str]]] = {
     ("stg_clinical__patients", "sex"): ("clinical", "patients", "sex", _sex),
+    ("stg_clinical__patients", "electronic_frailty_index_version"): (
+        "clinical",
+        "patients",
+        "efi_version",
+        _category,
+    ),
     ("stg_clinical__events", "result_comparator"): (
         "clinical",
         "events",

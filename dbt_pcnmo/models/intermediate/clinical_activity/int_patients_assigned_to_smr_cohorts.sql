@@ -9,8 +9,11 @@
     * learning disability: the extract's LD register flag, or an LD code;
     * polypharmacy: current repeat medicines >= min_repeat_medicines
       (int_medication_issues_summarised_to_patient_months defines "current");
-    * severe frailty: eFI score above efi_score_above, or the latest frailty code on or before
-      the month end is severe frailty;
+    * severe frailty: an original eFI score (version efi, or none stated) above
+      efi_score_above, or the latest frailty code on or before the month end is severe
+      frailty. An eFI2 score is not held against that cut-off, which belongs to the original
+      eFI, and eFI2 publishes none of its own: has_unassessed_efi2_score marks the patients
+      whose frailty rests on their codes alone for that reason;
     * potentially addictive medicines: issued on at least min_issue_occasions days in the
       window, or on a current repeat;
     * at risk of medication harm: the IIF 2022/23 SMR-01A definition (domain.md 1.3), which
@@ -44,6 +47,7 @@ patients as (
         deregistration_date,
         death_date,
         electronic_frailty_index_score,
+        coalesce(electronic_frailty_index_version, 'efi') as electronic_frailty_index_version,
         is_care_home_resident,
         has_learning_disability,
         is_end_of_life
@@ -189,6 +193,7 @@ flagged as (
         registered.month_end_date,
         registered.age_at_month_end,
         registered.electronic_frailty_index_score,
+        registered.electronic_frailty_index_version,
         coalesce(medicines.current_repeat_medicine_count, 0) as current_repeat_medicine_count,
         coalesce(medicines.addictive_medicine_issue_days, 0) as addictive_medicine_issue_days,
 
@@ -199,8 +204,17 @@ flagged as (
         or coalesce(codes_by_month.has_learning_disability_code, false) as has_learning_disability,
         coalesce(medicines.current_repeat_medicine_count, 0) >= rules.min_repeat_medicines
             as has_complex_polypharmacy,
-        coalesce(registered.electronic_frailty_index_score > rules.severe_efi_score_above, false)
+        coalesce(
+            registered.electronic_frailty_index_version = 'efi'
+            and registered.electronic_frailty_index_score > rules.severe_efi_score_above,
+            false
+        )
         or coalesce(latest_frailty_code.is_severe = 1, false) as is_severely_frail,
+        coalesce(
+            registered.electronic_frailty_index_version = 'efi2'
+            and registered.electronic_frailty_index_score is not null,
+            false
+        ) as has_unassessed_efi2_score,
         coalesce(medicines.addictive_medicine_issue_days, 0) >= rules.min_addictive_issue_days
         or coalesce(medicines.is_on_addictive_medicine_repeat, false)
             as is_on_potentially_addictive_medicines,

@@ -29,6 +29,7 @@ counted as (
         sum(case when has_learning_disability then 1 else 0 end) as learning_disability_patients,
         sum(case when has_complex_polypharmacy then 1 else 0 end) as complex_polypharmacy_patients,
         sum(case when is_severely_frail then 1 else 0 end) as severe_frailty_patients,
+        sum(case when has_unassessed_efi2_score then 1 else 0 end) as efi2_not_assessed_patients,
         sum(case when is_on_potentially_addictive_medicines then 1 else 0 end)
             as potentially_addictive_medicines_patients,
         sum(case when is_at_risk_of_medication_harm then 1 else 0 end)
@@ -57,6 +58,7 @@ final as (
         cast(counted.learning_disability_patients as integer) as learning_disability_patients,
         cast(counted.complex_polypharmacy_patients as integer) as complex_polypharmacy_patients,
         cast(counted.severe_frailty_patients as integer) as severe_frailty_patients,
+        cast(counted.efi2_not_assessed_patients as integer) as efi2_not_assessed_patients,
         cast(counted.potentially_addictive_medicines_patients as integer)
             as potentially_addictive_medicines_patients,
         cast(counted.medication_harm_risk_patients as integer) as medication_harm_risk_patients,

@@ -28,6 +28,7 @@ renamed as (
 
         -- categories
         {{ normalise_sex('sex') }} as sex,
+        {{ normalise_category('efi_version') }} as electronic_frailty_index_version,
 
         -- measures
         efi_score as electronic_frailty_index_score,
