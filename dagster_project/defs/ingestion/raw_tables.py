@@ -25,17 +25,19 @@ def _column_schema(table: TableContract) -> dg.TableSchema:
 
 def _files_table(results: list[LoadResult]) -> dg.MetadataValue:
     lines = [
-        "| month | file | layout | rows in | loaded | quarantined | out of scope |",
-        "|---|---|---|---|---|---|---|",
+        "| month | file | layout | rows in | loaded | quarantined | out of scope "
+        "| values blanked | notes |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         lines += [
             f"| {result.month:%Y-%m} | {f.file_name} | {f.dialect} | {f.rows_in} | {f.rows_loaded} "
-            f"| {f.rows_quarantined} | {f.rows_out_of_scope} |"
+            f"| {f.rows_quarantined} | {f.rows_out_of_scope} | {f.values_blanked} "
+            f"| {f.message.replace('|', '/')} |"
             for f in result.files
         ]
         if result.missing_message:
-            lines.append(f"| {result.month:%Y-%m} | (missing) | | | | | |")
+            lines.append(f"| {result.month:%Y-%m} | (missing) | | | | | | | |")
     return dg.MetadataValue.md("\n".join(lines))
 
 
@@ -92,6 +94,10 @@ def build_raw_table_asset(table: TableContract) -> dg.AssetsDefinition:
         missing = [r.missing_message for r in results if r.missing_message]
         for message in missing:
             context.log.warning(message)
+        for result in results:
+            for file in result.files:
+                if file.values_blanked:
+                    context.log.warning(f"{file.file_name}: {file.message}")
         return dg.MaterializeResult(
             metadata={
                 "months": ", ".join(f"{m:%Y-%m}" for m in months),
@@ -101,6 +107,8 @@ def build_raw_table_asset(table: TableContract) -> dg.AssetsDefinition:
                 "rows_loaded": sum(r.rows_loaded for r in results),
                 "rows_quarantined": sum(r.rows_quarantined for r in results),
                 "rows_out_of_scope": sum(r.rows_out_of_scope for r in results),
+                # Bad values of a column that blanks them (the EPD's SNOMED_CODE), rows kept.
+                "values_blanked": sum(r.values_blanked for r in results),
                 "files": _files_table(results),
             }
         )
