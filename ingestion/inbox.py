@@ -117,27 +117,31 @@ class Inspection:
     lines: int | None
 
 
-def unzip_single_csv(path: Path, workdir: Path) -> tuple[Path, str]:
-    """The one CSV a published zip holds (NHSBSA, NHS Digital and ODS all zip one CSV), copied
-    out to the work directory: the path to read and the member's name."""
+_ZIPPED = (".csv", ".xlsx")
+
+
+def unzip_single_file(path: Path, workdir: Path) -> tuple[Path, str]:
+    """The one file a published zip holds (NHSBSA, NHS Digital and the ODS reports zip one CSV;
+    the ODS ePCN download zips one workbook), copied out to the work directory: the path to
+    read, named like the member, and the member's name."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
-            csvs = [m for m in members if m.filename.lower().endswith(".csv")]
-            if len(members) != 1 or len(csvs) != 1:
+            readable = [m for m in members if m.filename.lower().endswith(_ZIPPED)]
+            if len(members) != 1 or len(readable) != 1:
                 names = ", ".join(m.filename for m in members) or "nothing"
                 raise FileRejected(
                     path.name,
                     f"is a zip holding {names}: pcnmo reads a zip that holds exactly one CSV "
-                    "file. Unzip it and put the CSV in the inbox instead.",
+                    "file (or one workbook). Unzip it and put that file in the inbox instead.",
                 )
-            member = csvs[0]
-            target = workdir / (path.name + ".csv")
-            with archive.open(member) as source, target.open("wb") as copy:
+            member = Path(readable[0].filename).name
+            target = workdir / f"{path.stem}.{member}"
+            with archive.open(readable[0]) as source, target.open("wb") as copy:
                 shutil.copyfileobj(source, copy, 1 << 20)
     except (zipfile.BadZipFile, EOFError) as error:
         raise FileRejected(path.name, f"is not a readable zip archive ({error}).") from error
-    return target, Path(member.filename).name
+    return target, member
 
 
 def read_head(path: Path) -> bytes:
@@ -275,27 +279,44 @@ def _transcode(source: Path, target: Path, encoding: str) -> None:
             writer.write(text)
 
 
-def open_xlsx(table: TableContract, path: Path, workdir: Path, candidates) -> OpenedFile:
+def open_xlsx(
+    table: TableContract,
+    path: Path,
+    workdir: Path,
+    candidates,
+    file_name: str | None = None,
+    notes: tuple[str, ...] = (),
+) -> OpenedFile:
+    """A workbook's sheet as CSV; `file_name` is the file as delivered (a zip holding it)."""
+    file_name = file_name or path.name
+    if not candidates:  # a zip holding a workbook named for no layout of the table
+        examples = ", ".join(d.example_file for d in table.dialects)
+        raise FileRejected(
+            file_name,
+            f"holds {path.name.split('.', 1)[-1]}, named for none of the layouts of "
+            f"{table.qualified_name} (expected names like {examples}).",
+        )
     read_path = workdir / (path.name + ".csv")
     try:
         sheet_to_csv(path, read_path, table.sheet)
     except Exception as error:  # openpyxl raises many types for a damaged workbook
         raise FileRejected(
-            path.name, f"cannot be opened as an Excel workbook ({error})."
+            file_name, f"cannot be opened as an Excel workbook ({error})."
         ) from error
-    header = next(iter(_first_rows(read_path, path.name, 1)), [])
+    header = next(iter(_first_rows(read_path, file_name, 1)), [])
     if len(header) < 2:  # the row-number field and at least one column
-        raise FileRejected(path.name, "is empty: the sheet has no header row.")
+        raise FileRejected(file_name, "is empty: the sheet has no header row.")
     return OpenedFile(
-        path.name,
-        read_path,
-        "xlsx",
-        header[1:],
-        len(header),
-        True,
-        candidates,
-        file_checksum(path),
-        "\r\n",  # what csv.writer writes
+        file_name=file_name,
+        read_path=read_path,
+        encoding="xlsx",
+        header=header[1:],
+        field_count=len(header),
+        row_column=True,
+        candidates=candidates,
+        checksum="",  # of the file as delivered: filled in by the caller
+        line_terminator="\r\n",  # what csv.writer writes
+        notes=notes,
     )
 
 

@@ -36,7 +36,7 @@ from ingestion.inbox import (
     readable_copy,
     reject_binary,
     resolve_layout,
-    unzip_single_csv,
+    unzip_single_file,
 )
 from pcnmo.contracts import TableContract
 
@@ -72,14 +72,18 @@ def stage_file(
 ) -> StagedFile:
     """Open, check and stage one file; any FileRejected names what is wrong with it."""
     candidates = tuple((d, m) for d in table.dialects if (m := d.match(path.name)))
-    if path.suffix.lower() == ".xlsx":
-        opened = open_xlsx(table, path, workdir, candidates)
-        return _finish(conn, table, *_stage_opened(conn, table, opened, month, scope, stage))
-
     text_path, notes = path, ()
     if path.suffix.lower() == ".zip":
-        text_path, member = unzip_single_csv(path, workdir)
+        text_path, member = unzip_single_file(path, workdir)
         notes = (f"read from {member} in the zip",)
+        if text_path.suffix.lower() == ".xlsx":
+            # The workbook inside is what names its layout (ePCN.xlsx in epcn.zip).
+            candidates = tuple((d, m) for d in table.dialects if (m := d.match(member)))
+    if text_path.suffix.lower() == ".xlsx":
+        opened = open_xlsx(table, text_path, workdir, candidates, path.name, notes)
+        opened = dataclasses.replace(opened, checksum=file_checksum(path))
+        return _finish(conn, table, *_stage_opened(conn, table, opened, month, scope, stage))
+
     head = read_head(text_path)
     reject_binary(path, head)
     terminator = line_terminator(head)

@@ -19,6 +19,10 @@ SOURCE = Source(
 )
 
 _EPCN_DATES = ("%Y%m%d", "%Y-%m-%d", "%d/%m/%Y")
+_EPCN_WORKBOOK = (
+    "the ODS ePCN workbook every month since 2019: ePCN.xlsx, downloaded as epcn.zip, which is "
+    "read directly (header cells broken over lines are matched by their words)."
+)
 
 
 def _dse_dialect(report: str, sheet: str) -> Dialect:
@@ -39,7 +43,8 @@ EPCN_PCNS = TableContract(
     source="ods",
     name="epcn_pcns",
     description="One row per Primary Care Network in the ODS ePCN release (sheet PCNDetails).",
-    delivered_by="NHS England ODS, monthly (ePCN.xlsx, or the sheet saved as CSV)",
+    delivered_by="NHS England ODS, monthly (ePCN.xlsx, zipped as epcn.zip or not, its sheet "
+    "saved as CSV, or the Data Search and Export report)",
     dialects=(
         Dialect(
             name="xlsx",
@@ -47,6 +52,7 @@ EPCN_PCNS = TableContract(
             file_pattern=r"ePCN.*\.xlsx",
             date_formats=_EPCN_DATES,
             example_file="ePCN.xlsx",
+            covers=_EPCN_WORKBOOK,
         ),
         Dialect(
             name="csv",
@@ -98,7 +104,8 @@ EPCN_MEMBERS = TableContract(
     name="epcn_members",
     description="One row per practice-to-PCN relationship (with start and end dates) in the ODS "
     "ePCN release (sheet PCN Core Partner Details).",
-    delivered_by="NHS England ODS, monthly (ePCN.xlsx, or the sheet saved as CSV)",
+    delivered_by="NHS England ODS, monthly (ePCN.xlsx, zipped as epcn.zip or not, its sheet "
+    "saved as CSV, or the Data Search and Export report)",
     dialects=(
         Dialect(
             name="xlsx",
@@ -106,6 +113,7 @@ EPCN_MEMBERS = TableContract(
             file_pattern=r"ePCN.*\.xlsx",
             date_formats=_EPCN_DATES,
             example_file="ePCN.xlsx",
+            covers=_EPCN_WORKBOOK,
         ),
         Dialect(
             name="csv",

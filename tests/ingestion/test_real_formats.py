@@ -16,6 +16,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from ingestion.load import MonthRejected, load_month
@@ -505,4 +506,41 @@ def test_epraccur_with_a_header_row_loads_every_practice_and_skips_only_the_head
         "L84018",
         "11M",
         2,
+    )
+
+
+def test_the_epcn_download_a_zip_holding_the_workbook_loads_from_its_sheet(conn, inbox, month_dir):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "PCNDetails"
+    sheet.append(["PCN Code", "PCN Name", "Current Sub ICB Loc Code", "Sub ICB Location",
+                  "Open Date", "Close Date", "Postcode"])  # fmt: skip
+    sheet.append([*PCN_ROW, "GL1 1AA"])
+    saved = io.BytesIO()
+    workbook.save(saved)
+    with zipfile.ZipFile(month_dir / "epcn.zip", "w") as archive:
+        archive.writestr("ePCN.xlsx", saved.getvalue())
+
+    result = _load(conn, EPCN_PCNS, inbox)
+
+    assert (result.rows_loaded, result.files[0].dialect) == (1, "xlsx")
+    assert raw_rows(conn, EPCN_PCNS)[0]["postcode"] == "GL1 1AA"
+    [entry] = log_rows(conn, EPCN_PCNS)
+    assert (entry["file_name"], "read from ePCN.xlsx in the zip" in entry["message"]) == (
+        "epcn.zip",
+        True,
+    )
+
+
+def test_a_zip_holding_a_workbook_of_no_layout_is_rejected_by_name(conn, inbox, month_dir):
+    saved = io.BytesIO()
+    openpyxl.Workbook().save(saved)
+    with zipfile.ZipFile(month_dir / "epcn.zip", "w") as archive:
+        archive.writestr("practice_list.xlsx", saved.getvalue())
+
+    with pytest.raises(MonthRejected) as rejected:
+        _load(conn, EPCN_PCNS, inbox)
+
+    assert "holds practice_list.xlsx, named for none of the layouts of raw_ods.epcn_pcns" in str(
+        rejected.value
     )
