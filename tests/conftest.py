@@ -24,6 +24,8 @@ from tools.cli.environment import prepare_environment  # noqa: E402 (after the e
 
 prepare_environment()
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 
 # A test that asks for one of these runs dbt over the project (a parse for the manifest, or a
 # build of a scenario): marked `dbt`, so `make test-fast` can leave it out.
