@@ -204,7 +204,7 @@ def _table_section(table: TableContract) -> list[str]:
     else:
         header_cols = ["header"]
     if by_position and not table.headerless:
-        header_cols.append("column number (" + ", ".join(d.label for d in by_position) + ")")
+        header_cols.append("column number, in the layout without a header row")
     lines.append("| raw column | " + " | ".join(header_cols) + " | required | format | meaning |")
     lines.append("|---" * (len(header_cols) + 4) + "|")
     for column in table.columns:
