@@ -2,12 +2,12 @@
 
 Sources (all public; the generator never reads them at run time):
 - SMR, medication review, reconciliation, HRD monitoring, care home, learning disability and
-  frailty codes: /work/shared/domain.md sections 2.1-2.8, themselves taken from the NHS Digital
-  primary care domain refsets and OpenCodelists lists copied in
-  shared/reference/codelists_medication_review (opensafely/medication-reviews, MIT).
-- Laboratory and diagnosis codes: OpenCodelists PINCER lists in
-  shared/reference/codelists_pincer (opensafely/pincer-measures, MIT): pincer-fbc, -lft,
-  -lith_lev, -tft, -electro, -renal, -egfr, -hf, -ast, -pep.
+  frailty codes: the NHS Digital primary care domain refsets and the OpenCodelists lists of
+  opensafely/medication-reviews (codelists/, MIT).
+- Laboratory and diagnosis codes: the OpenCodelists PINCER lists as opensafely/pincer-measures
+  pins them (codelists/, MIT; the clinical-event lists are copied in
+  tests/fixtures/reference/codelists_pincer): pincer-fbc, -lft, -lith_lev, -tft, -electro,
+  -renal, -egfr, -hf, -ast, -pep.
 - Members of the STRMEDRWVDEC_COD (SMR declined) refset were not available (domain.md 2.4
   marks them unconfirmed), so declines use the SNOMED CT situation 183944003 "Procedure
   refused"; the warehouse's declined codelist must carry whatever code practices really use.

@@ -1,11 +1,12 @@
 """A compact formulary of real medicines: dm+d VMP ids, BNF codes, prices and who takes them.
 
 Where each code came from (facts, typed in; nothing is read at run time):
-- dm+d VMP ids, by drug class: OpenCodelists lists copied in shared/reference/
-  - codelists_pincer (opensafely/pincer-measures): pincer-acei (ACE inhibitors and ARBs),
+- dm+d VMP ids, by drug class: OpenCodelists lists as two public repositories publish them
+  (codelists/ in each):
+  - opensafely/pincer-measures: pincer-acei (ACE inhibitors and ARBs),
     -nsbb, -diur (loop diuretics, MRAs), -anticoag, -antiplat / -non_asp_antiplate,
     -aspirin, -amio, -ppi, -lith, -nsaid, -met;
-  - codelists_medication_review (opensafely/medication-reviews): opensafely-addictive-
+  - opensafely/medication-reviews: opensafely-addictive-
     medicines (benzodiazepines, Z-drugs, gabapentinoids), opensafely-high-dose-long-acting-
     opioids-openprescribing-dmd, opensafely-dmards, opensafely-teratogenic-medicines
     (valproate, topiramate, carbimazole).
@@ -15,8 +16,8 @@ Where each code came from (facts, typed in; nothing is read at run time):
     amoxicillin 323510009 (the pre-2021 VMP id; dm+d now also carries 39732411000001106),
     atorvastatin 39733011000001106 and simvastatin 319996000 (NHS statin refset as published
     by UoM-Data-Science-Platforms/gm-sde).
-- BNF presentation codes and chemical substance names: NHSBSA "BNF Code Information"
-  (shared/reference/bnf/bnf_code_information_20200201.csv.gz).
+- BNF presentation codes and chemical substance names: NHSBSA "BNF Code Information" (the
+  January 2020 release, Information Services Portal report 126).
 - Unit prices: rounded Drug Tariff / list prices (2024-25), good to the nearest few pence.
 
 The EPD-only lines are brands and other items the clinical simulation does not model
