@@ -129,7 +129,7 @@ def test_writing_creates_the_folders_a_new_source_needs(tmp_path):
     """`pcnmo docs` in a tree with no staging folders (a new source has none yet) writes every
     file, each with what the committed copy holds."""
     (tmp_path / "seeds").mkdir()
-    for name in ("kpi_definitions.csv", "_seeds.yml"):
+    for name in ("kpi_definitions.csv", "_seeds.yml", "snomed_codelists.csv"):
         shutil.copyfile(REPO_ROOT / "seeds" / name, tmp_path / "seeds" / name)
     written = write_generated_files(tmp_path)
     assert sorted(p.relative_to(tmp_path) for p in written) == sorted(
