@@ -7,9 +7,10 @@
     * Peers are the organisations with data: data_status 'ok' and a value. A PCN or practice
       with no data for the period (its EPD rows missing, say) is not a peer, so it cannot
       drag the median down as a false 0 would.
-    * ICB: a PCN's is int_pcns_joined_to_icbs; a practice's is epraccur's high level health
-      geography, else the ICB of the PCN it belonged to in the period's months (as
-      fct_prescribing_cost assigns them, so CO01's median is that mart's peer median).
+    * ICB: a PCN's is int_pcns_joined_to_icbs; a practice's is the ICB of the PCN it belonged
+      to in the period's months, else (in no PCN) epraccur's column 4, the ICB its postcode
+      lies in (as fct_prescribing_cost assigns them, so CO01's median is that mart's peer
+      median).
     * Every organisation of that type in the ICB gets the median, with data or not: it
       describes the ICB, not the organisation.
     * CO02 divides every value by the ICB's median PCN, so its PCN median is 1 by
@@ -53,7 +54,7 @@ practice_icbs as (
     select
         periods.period_id,
         memberships.practice_code,
-        coalesce(max(practices.icb_code), max(pcn_icbs.icb_code)) as icb_code
+        coalesce(max(pcn_icbs.icb_code), max(practices.geographic_icb_code)) as icb_code
     from {{ ref('int_practices_joined_to_pcns_by_month') }} as memberships
     inner join periods
         on memberships.month_start_date between periods.period_start and periods.period_end
