@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from pcnmo.tempfiles import sibling_temp_path
 
 PUBLISHED_SCHEMAS = ("marts", "seeds")
 PUBLISHED_TABLES = (("pipeline", "ingestion_log"),)
@@ -54,7 +55,7 @@ def publish_warehouse(source: Path, target: Path) -> list[PublishedTable]:
     open for writing at the same time (the pipeline's duckdb pool sees to that)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp{target.suffix}")
+    temporary = sibling_temp_path(target)
     published: list[PublishedTable] = []
     try:
         with duckdb.connect(str(temporary), config=READER_COMPATIBILITY) as conn:

@@ -11,7 +11,9 @@ command line (and the tests) apply before Dagster, dbt and Great Expectations st
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -23,6 +25,13 @@ KEY_ENV = "PCNMO_PSEUDONYMISATION_KEY"
 SUB_ICB_SCOPE_ENV = "PCNMO_SUB_ICB_CODES"
 PUBLISHED_DUCKDB_PATH_ENV = "PCNMO_PUBLISHED_DUCKDB_PATH"
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
+TEMP_DIR_ENV = "PCNMO_TEMP_DIR"
+LOCK_WAIT_ENV = "PCNMO_LOCK_WAIT_SECONDS"
+FIRST_MONTH_ENV = "PCNMO_FIRST_MONTH"
+
+# How long a step waits for the working warehouse when another process holds DuckDB's lock on
+# it (an analyst who opened the wrong file, say) before it fails and says who holds it.
+DEFAULT_LOCK_WAIT_SECONDS = 300.0
 
 # Every tool quiet and offline: no telemetry from dbt, Great Expectations or Dagster.
 QUIET_OFFLINE = {
@@ -44,6 +53,9 @@ class Paths:
     published_warehouse: Path
     outputs: Path
     key_file: Path
+    # Every temporary file a run makes outside the folder of the file it replaces: copies of
+    # workbooks read as CSV, DuckDB's spill files. Cleaned of dead processes' files on start.
+    temp: Path
 
     def month_inbox(self, month: str) -> Path:
         """The inbox folder for one reporting month, `YYYY-MM`."""
@@ -68,7 +80,46 @@ def paths() -> Paths:
         published_warehouse=_path_from_env(PUBLISHED_DUCKDB_PATH_ENV, published / "pcnmo.duckdb"),
         outputs=_path_from_env("PCNMO_OUTPUTS_DIR", data_dir / "outputs"),
         key_file=_path_from_env("PCNMO_KEY_FILE", data_dir / "secrets" / "pseudonymisation.key"),
+        temp=_path_from_env(TEMP_DIR_ENV, data_dir / "tmp"),
     )
+
+
+def inbox_months(inbox: Path) -> list[str]:
+    """The reporting months (`YYYY-MM` folders) the inbox holds, oldest first."""
+    if not inbox.is_dir():
+        return []
+    return sorted(
+        p.name for p in inbox.iterdir() if p.is_dir() and re.fullmatch(r"[0-9]{4}-[0-9]{2}", p.name)
+    )
+
+
+def first_month(paths: Paths) -> dt.date:
+    """The first reporting month the pipeline knows (where its monthly partitions start):
+    `PCNMO_FIRST_MONTH` (YYYY-MM), else the oldest month folder in the inbox, else this
+    month."""
+    raw = os.environ.get(FIRST_MONTH_ENV, "").strip()
+    if raw:
+        if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", raw):
+            raise ValueError(f"{FIRST_MONTH_ENV}={raw!r} is not a month: write it as YYYY-MM")
+        return dt.date.fromisoformat(f"{raw}-01")
+    months = inbox_months(paths.inbox)
+    if months:
+        return dt.date.fromisoformat(f"{months[0]}-01")
+    return dt.date.today().replace(day=1)
+
+
+def lock_wait_seconds() -> float:
+    """Seconds a writer waits for the working warehouse's lock (`PCNMO_LOCK_WAIT_SECONDS`)."""
+    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_WAIT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise ValueError(f"{LOCK_WAIT_ENV}={raw!r} is not a number of seconds (0 or more)")
+    return seconds
 
 
 def pseudonymisation_key() -> str | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+from pcnmo.tempfiles import sibling_temp_path
 
 
 @contextlib.contextmanager
@@ -21,8 +22,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Keep the suffix: some writers (and LibreOffice) look at it. The leading dot hides the
-    # partial file from people browsing the folder.
-    temporary = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp{target.suffix}")
+    # partial file from people browsing the folder; the name carries the writer's process id,
+    # so a run killed before the rename leaves nothing the next run does not clean.
+    temporary = sibling_temp_path(target)
     try:
         yield temporary
         os.replace(temporary, target)

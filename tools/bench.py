@@ -86,7 +86,7 @@ def _bare_scan(folder: str) -> dict:
 
 def _pipeline(data_dir: str) -> dict:
     os.environ["PCNMO_DATA_DIR"] = data_dir
-    from ingestion.inbox import inbox_months
+    from pcnmo.settings import inbox_months
     from tools.cli.environment import prepare_dbt_manifest, prepare_environment
 
     paths = prepare_environment()

@@ -1,5 +1,8 @@
+import datetime as dt
 import os
 from pathlib import Path
+
+import pytest
 
 from pcnmo import settings
 
@@ -66,3 +69,41 @@ def test_the_key_comes_from_the_environment_only_when_set(monkeypatch):
     assert settings.pseudonymisation_key() == "k" * 40
     monkeypatch.setenv("PCNMO_PSEUDONYMISATION_KEY", "")
     assert settings.pseudonymisation_key() is None
+
+
+def test_the_first_month_is_the_setting_else_the_oldest_inbox_month(monkeypatch, tmp_path):
+    monkeypatch.setenv("PCNMO_DATA_DIR", str(tmp_path / "pcn"))
+    monkeypatch.delenv("PCNMO_FIRST_MONTH", raising=False)
+    monkeypatch.delenv("PCNMO_INBOX_DIR", raising=False)
+    for folder in ("2025-06", "2025-04", "notes", "2025-4"):
+        (tmp_path / "pcn" / "inbox" / folder).mkdir(parents=True)
+    assert settings.first_month(settings.paths()) == dt.date(2025, 4, 1)
+    monkeypatch.setenv("PCNMO_FIRST_MONTH", "2024-10")
+    assert settings.first_month(settings.paths()) == dt.date(2024, 10, 1)
+    monkeypatch.setenv("PCNMO_FIRST_MONTH", "Oct 2024")
+    with pytest.raises(ValueError, match="PCNMO_FIRST_MONTH='Oct 2024' is not a month: write"):
+        settings.first_month(settings.paths())
+
+
+def test_with_no_setting_and_an_empty_inbox_partitions_start_this_month(monkeypatch, tmp_path):
+    monkeypatch.setenv("PCNMO_DATA_DIR", str(tmp_path / "pcn"))
+    monkeypatch.delenv("PCNMO_FIRST_MONTH", raising=False)
+    monkeypatch.delenv("PCNMO_INBOX_DIR", raising=False)
+    assert settings.first_month(settings.paths()) == dt.date.today().replace(day=1)
+
+
+def test_the_lock_wait_defaults_to_five_minutes_and_must_be_seconds(monkeypatch):
+    monkeypatch.delenv("PCNMO_LOCK_WAIT_SECONDS", raising=False)
+    assert settings.lock_wait_seconds() == 300
+    monkeypatch.setenv("PCNMO_LOCK_WAIT_SECONDS", "2.5")
+    assert settings.lock_wait_seconds() == 2.5
+    for bad in ("five", "-1"):
+        monkeypatch.setenv("PCNMO_LOCK_WAIT_SECONDS", bad)
+        with pytest.raises(ValueError, match="is not a number of seconds"):
+            settings.lock_wait_seconds()
+
+
+def test_temporary_files_live_in_the_data_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("PCNMO_DATA_DIR", str(tmp_path / "pcn"))
+    monkeypatch.delenv("PCNMO_TEMP_DIR", raising=False)
+    assert settings.paths().temp == tmp_path / "pcn" / "tmp"

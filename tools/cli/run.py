@@ -14,8 +14,8 @@ import time
 
 import duckdb
 
-from ingestion.inbox import inbox_months
 from pcnmo import settings
+from pcnmo.settings import inbox_months
 from reports import paths as report_paths
 from tools.cli.environment import prepare_dbt_manifest
 from tools.cli.status import print_status
