@@ -7,13 +7,18 @@ rejected input row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from pcnmo import settings
 from pcnmo.contracts import CONTRACTS, RAW_METADATA_COLUMNS, TableContract
+from pcnmo.tempfiles import temp_name
+from pcnmo.warehouse_lock import connect_waiting
 
 PIPELINE_SCHEMA = "pipeline"
 
@@ -60,10 +65,26 @@ def sql_text(value: str) -> str:
 CONNECTION_CONFIG = {"memory_limit": "3GB", "preserve_insertion_order": "false"}
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+@cache
+def _spill_folder(temp_root: Path) -> str:
+    """This process's folder for DuckDB's spill files (staged rows may hold NHS numbers as
+    delivered): named for the process, so a killed run's files are cleaned on the next start."""
+    return str(temp_root / temp_name("duckdb-spill"))
+
+
+def connection_config() -> dict[str, Any]:
+    """The pipeline's DuckDB settings, spilling into the data directory's temp folder."""
+    return {**CONNECTION_CONFIG, "temp_directory": _spill_folder(settings.paths().temp)}
+
+
+def connect(
+    path: Path, read_only: bool = False, on_wait: Callable[[str], Any] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A connection with the pipeline's settings; waits for another process's lock on the file
+    (`pcnmo.warehouse_lock`)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only, config=CONNECTION_CONFIG)
+    return connect_waiting(path, read_only=read_only, config=connection_config(), on_wait=on_wait)
 
 
 @contextmanager

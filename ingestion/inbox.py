@@ -21,13 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ingestion.header_cells import describe_header_row, normalise_header
 from ingestion.xlsx_to_csv import sheet_to_csv
 from pcnmo.contracts import PATTERNS, Dialect, TableContract
-
-# Digit runs shaped like an NHS number (3-3-4, spaces or hyphens optional), wherever text from
-# a file is quoted back: staff sometimes type one where it does not belong.
-NHS_LIKE_IN_TEXT = r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}"
-REDACTED = "[number removed]"
+from pcnmo.redaction import redact
 
 # How the ingestion log names an encoding a file was read in.
 _ENCODING_NAMES = {"cp1252": "Windows-1252"}
@@ -37,13 +34,10 @@ class FileRejected(Exception):
     """A file that cannot be read at all. Nothing from it (or its table-month) is loaded."""
 
     def __init__(self, file_name: str, message: str) -> None:
+        file_name, message = redact(file_name), redact(message)
         super().__init__(f"{file_name}: {message}")
         self.file_name = file_name
         self.message = message
-
-
-def _normalise_header(value: str) -> str:
-    return " ".join(value.split()).casefold()
 
 
 def encoding_name(encoding: str) -> str:
@@ -51,9 +45,8 @@ def encoding_name(encoding: str) -> str:
 
 
 def _quoted_row(cells: list[str], limit: int = 80) -> str:
-    """A row of a file as the ingestion log may quote it: NHS-number-like digits removed."""
-    text = " | ".join(cell.strip() for cell in cells if cell.strip())
-    text = re.sub(NHS_LIKE_IN_TEXT, REDACTED, text)
+    """A row of a file as the ingestion log may quote it: NHS numbers removed."""
+    text = redact(" | ".join(cell.strip() for cell in cells if cell.strip()))
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
@@ -68,17 +61,6 @@ def file_checksum(path: Path) -> str:
 # ---------------------------------------------------------------------------------------------
 # Finding and opening files
 # ---------------------------------------------------------------------------------------------
-
-
-def inbox_months(inbox: Path) -> list[str]:
-    """The reporting months (`YYYY-MM` folders) the inbox holds, oldest first."""
-    return (
-        sorted(
-            p.name for p in inbox.iterdir() if p.is_dir() and len(p.name) == 7 and p.name[4] == "-"
-        )
-        if inbox.is_dir()
-        else []
-    )
 
 
 def discover(table: TableContract, month_dir: Path) -> list[Path]:
@@ -376,10 +358,10 @@ def open_csv(
 
 def _holds_a_layout(table: TableContract, dialects: list[Dialect], row: list[str]) -> bool:
     """Whether a row carries every required header of one of the dialects."""
-    found = {_normalise_header(cell) for cell in row}
+    found = {normalise_header(cell) for cell in row}
     return any(
         all(
-            _normalise_header(column.header(dialect.name) or "") in found
+            normalise_header(column.header(dialect.name) or "") in found
             for column in table.columns
             if column.required and not column.from_file_name and column.header(dialect.name)
         )
@@ -462,7 +444,7 @@ def resolve_layout(table: TableContract, opened: OpenedFile) -> Layout:
             )
         return Layout(dialect, positions, _file_values(table, match))
 
-    found = {_normalise_header(h): i for i, h in enumerate(opened.header)}
+    found = {normalise_header(h): i for i, h in enumerate(opened.header)}
     best: tuple[int, Dialect, list[str]] | None = None
     for dialect, match in opened.candidates:
         positions: dict[str, int] = {}
@@ -471,7 +453,7 @@ def resolve_layout(table: TableContract, opened: OpenedFile) -> Layout:
             header = column.header(dialect.name)
             if column.from_file_name or header is None:
                 continue
-            index = found.get(_normalise_header(header))
+            index = found.get(normalise_header(header))
             if index is not None:
                 positions[column.name] = index
             elif column.required:
@@ -482,13 +464,12 @@ def resolve_layout(table: TableContract, opened: OpenedFile) -> Layout:
             best = (len(missing), dialect, missing)
     assert best is not None
     _, dialect, missing = best
-    shown = ", ".join(repr(h) for h in opened.header[:30])
     return_missing = ", ".join(repr(m) for m in missing)
     raise FileRejected(
         opened.file_name,
         f"is missing required column(s) {return_missing} of the {dialect.label} layout "
-        f"(row {opened.header_row} has: {shown}). Check the search or report used to produce "
-        "it against docs/extracts.md.",
+        f"({describe_header_row(table, opened.header, opened.header_row)}). Check the search or "
+        "report used to produce it against docs/extracts.md.",
     )
 
 

@@ -2,16 +2,23 @@
 
 For every file of the table in `inbox/<YYYY-MM>/`:
 
-1. work out its dialect from the file name and header row, or reject the whole file with a
+1. catch what is wrong with the month's files as files (`ingestion.file_checks`): a file that
+   looks like this table's but is misnamed, two deliveries for one practice, PCN or month;
+2. work out its dialect from the file name and header row, or reject the whole file with a
    message a Lead Pharmacist can act on (`ingestion.inbox`);
-2. stage the rows in scope through DuckDB in one streaming scan of the fields the contract
+3. stage the rows in scope through DuckDB in one streaming scan of the fields the contract
    uses, keeping each row's number as a spreadsheet shows it (`ingestion.staging`). Every file
    is staged before anything is written;
-3. validate each value with SQL generated from the contract (`ingestion.validation_sql`),
-   quarantine failing rows with every failing column named (`ingestion.quarantine`), and
-   pseudonymise NHS numbers before anything is written;
-4. replace the month's rows of the raw table, the ingestion log and quarantine in a single
-   transaction, so a failure leaves the previous state intact and re-runs never duplicate.
+4. validate each value with SQL generated from the contract (`ingestion.validation_sql`),
+   reject the file if it is another month's, its dates are month-first or it names practices
+   it should not, quarantine failing rows with every failing column named
+   (`ingestion.quarantine`), and pseudonymise NHS numbers before anything is written;
+5. replace the month's rows of the raw table, the ingestion log and quarantine in a single
+   transaction, check the month against the blocking rules (`ingestion.blocking`) before it
+   commits, so a failure leaves the previous state intact and re-runs never duplicate.
+
+Files and rows stay where they are on any rejection: the month keeps its last good state.
+Temporary copies (workbooks read as CSV) live in the data directory's temp folder.
 
 Every input row ends up loaded, quarantined, or (national files only) counted as out of
 scope: `rows_in = rows_loaded + rows_quarantined + rows_out_of_scope` for every file.
@@ -22,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-import tempfile
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,20 +38,33 @@ import duckdb
 import pandas as pd
 
 from ingestion import nhs_number
+from ingestion.blocking import check_blocking_rules
 from ingestion.duckdb_io import PIPELINE_SCHEMA, sql_text, transaction
+from ingestion.file_checks import (
+    MONTH_COLUMNS,
+    check_practices,
+    date_formats,
+    duplicate_deliveries,
+    misnamed_files,
+    reject_another_months_file,
+    reject_month_first_dates,
+)
 from ingestion.inbox import FileRejected, discover
 from ingestion.quarantine import quarantine_failed_rows, write_quarantine_files
+from ingestion.sql_macros import install_macros
 from ingestion.staging import BLANKS_TABLE, SCOPE_TABLE, StagedFile, stage_file
 from ingestion.validation_sql import (
     CHECKED_TABLE,
-    NHS_NUMBER_MACRO,
     ColumnSql,
     blanked_column,
     build_checked_table,
     column_sql,
 )
+from pcnmo import settings
 from pcnmo.calendar import parse_month
 from pcnmo.contracts import PATTERN_HELP, RAW_METADATA_COLUMNS, Kind, TableContract
+from pcnmo.redaction import redact
+from pcnmo.tempfiles import process_temp_dir
 
 _STAGE = "_pcnmo_stage"
 _PSEUDONYMS = "_pcnmo_pseudonyms"
@@ -163,6 +183,8 @@ def _load_file(
         for c in table.columns
     ]
     build_checked_table(conn, table, columns, staged.stage)
+    check_practices(conn, table, opened.file_name, layout.file_values, CHECKED_TABLE)
+    _check_file_dates(conn, table, staged, columns, month)
 
     nhs_columns = [c.column.name for c in columns if c.column.kind is Kind.NHS_NUMBER]
     select_list = []
@@ -176,8 +198,9 @@ def _load_file(
     if nhs_columns:
         assert key is not None
         _pseudonymise(conn, nhs_columns[0], key)
+    file_name = redact(opened.file_name)
     metadata = (
-        f"date '{month.isoformat()}', {sql_text(opened.file_name)}, c._row, "
+        f"date '{month.isoformat()}', {sql_text(file_name)}, c._row, "
         f"{sql_text(layout.dialect.name)}, timestamp '{loaded_at.isoformat(sep=' ')}'"
     )
     target_columns = [c.raw_name for c in table.columns] + [m[0] for m in RAW_METADATA_COLUMNS]
@@ -186,15 +209,13 @@ def _load_file(
         f"select {', '.join(select_list)}, {metadata} from {CHECKED_TABLE} as c {join} "
         "where c._reason is null"
     ).fetchall()[0][0]
-    quarantined = quarantine_failed_rows(
-        conn, table, month, opened.file_name, columns, staged.stage, loaded_at
-    )
+    quarantined = quarantine_failed_rows(conn, table, month, file_name, loaded_at)
     rows_in, out_of_scope = staged.rows_in, staged.rows_out_of_scope
     if rows_in != loaded + quarantined + out_of_scope:
         # Records counted when the file was read against rows counted as they were written, so
         # this can actually catch a row going missing.
         raise RuntimeError(
-            f"{opened.file_name}: {rows_in} rows read but {loaded} loaded + {quarantined} "
+            f"{file_name}: {rows_in} rows read but {loaded} loaded + {quarantined} "
             f"quarantined + {out_of_scope} out of scope; nothing was written for "
             f"{table.qualified_name} {month:%Y-%m}."
         )
@@ -206,7 +227,7 @@ def _load_file(
         notes.append(f"{staged.rows_never_in_scope} row(s) of {what} left out of scope")
     values_blanked, blanked_notes = _blanked_values(conn, columns)
     return FileResult(
-        opened.file_name,
+        file_name,
         layout.dialect.name,
         opened.checksum,
         "loaded",
@@ -245,6 +266,36 @@ def _blanked_values(
             note += ". A number in E notation was rounded by Excel: download the file again"
         notes.append(note)
     return total, notes
+
+
+def _check_file_dates(
+    conn: duckdb.DuckDBPyConnection,
+    table: TableContract,
+    staged: StagedFile,
+    columns: list[ColumnSql],
+    month: dt.date,
+) -> None:
+    """Dates that only make sense month-first, and a file that is another month's."""
+    dialect = staged.layout.dialect
+    dates = [
+        (c.label, c.value, date_formats(c.column, dialect))
+        for c in columns
+        if c.present and c.column.kind is Kind.DATE and not c.column.from_file_name
+    ]
+    reject_month_first_dates(conn, staged.opened.file_name, dates, staged.stage)
+    month_column = next(
+        (c for c in columns if c.present and c.column.name == MONTH_COLUMNS.get(table.name)),
+        None,
+    )
+    if month_column is not None:
+        reject_another_months_file(
+            conn,
+            staged.opened.file_name,
+            month_column.label,
+            month_column.column.name,
+            CHECKED_TABLE,
+            month,
+        )
 
 
 def _drop_temporary(conn: duckdb.DuckDBPyConnection, stages: Iterable[str] = ()) -> None:
@@ -298,7 +349,8 @@ def load_month(
     result = LoadResult(table, month)
     files = discover(table, month_dir)
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    if not files:
+    rejections = misnamed_files(table, month_dir) + duplicate_deliveries(table, files)
+    if not files and not rejections:
         examples = ", ".join(d.example_file for d in table.dialects)
         result.missing_message = (
             f"no {table.qualified_name} file in {month_dir} (expected names like {examples}); "
@@ -318,47 +370,8 @@ def load_month(
     if needs_key and key is None:
         key = nhs_number.load_key()
     scope = scope_practices(conn, sub_icb_scope) if table.scope_column else None
-    conn.execute(NHS_NUMBER_MACRO)
-
-    stages = [f"{_STAGE}_{n}" for n in range(len(files))]
-    with tempfile.TemporaryDirectory(prefix="pcnmo-") as workdir:
-        prepared: list[StagedFile] = []
-        rejections: list[FileRejected] = []
-        if table.single_file and len(files) > 1:
-            names = ", ".join(p.name for p in files)
-            rejections.append(
-                FileRejected(
-                    names,
-                    f"{len(files)} files for one month of {table.qualified_name}, which is "
-                    "published once a month: loading both would count everything twice. Keep "
-                    "the one you want in the inbox and remove the other.",
-                )
-            )
-        try:
-            # Every file is read (staged) before anything is written, so that a month with
-            # several unreadable files names them all at once.
-            for path, stage in zip(files, stages, strict=True):
-                try:
-                    staged = stage_file(conn, table, path, Path(workdir), month, scope, stage)
-                    prepared.append(staged)
-                except FileRejected as rejection:
-                    rejections.append(rejection)
-            if not rejections:
-                try:
-                    with transaction(conn):
-                        _replace_month(conn, table, month)
-                        for staged in prepared:
-                            file_result = _load_file(
-                                conn, table, month, staged, key, scope, loaded_at
-                            )
-                            _log(conn, table, month, file_result, loaded_at)
-                            result.files.append(file_result)
-                            _drop_temporary(conn, [staged.stage])
-                except FileRejected as rejection:
-                    rejections.append(rejection)
-                    result.files.clear()
-        finally:
-            _drop_temporary(conn, stages)  # after the rollback, if there was one
+    install_macros(conn)
+    rejections = _load_files(conn, table, month, files, key, scope, loaded_at, result, rejections)
     if rejections:
         _forget_failed_attempts(conn, table, month)
         for rejection in rejections:
@@ -371,9 +384,54 @@ def load_month(
             )
         raise MonthRejected(table, month, rejections)
     if quarantine_dir is not None:
-        files = [(f.file_name, f.rows_quarantined) for f in result.files]
-        write_quarantine_files(conn, table, month, files, quarantine_dir)
+        quarantined = [(f.file_name, f.rows_quarantined) for f in result.files]
+        write_quarantine_files(conn, table, month, quarantined, quarantine_dir)
     return result
+
+
+def _load_files(
+    conn: duckdb.DuckDBPyConnection,
+    table: TableContract,
+    month: dt.date,
+    files: list[Path],
+    key: bytes | None,
+    scope: list[str] | None,
+    loaded_at: dt.datetime,
+    result: LoadResult,
+    rejections: list[FileRejected],
+) -> list[FileRejected]:
+    """Stage every file, then (if none was rejected, now or before) replace the month in one
+    transaction. Returns every rejection; the month is unchanged when there are any."""
+    stages = [f"{_STAGE}_{n}" for n in range(len(files))]
+    workdir = process_temp_dir(settings.paths().temp, "ingest")
+    rejections = list(rejections)
+    try:
+        # Every file is read (staged) before anything is written, so that a month with
+        # several unreadable files names them all at once.
+        prepared: list[StagedFile] = []
+        for path, stage in zip(files, stages, strict=True):
+            try:
+                prepared.append(stage_file(conn, table, path, workdir, month, scope, stage))
+            except FileRejected as rejection:
+                rejections.append(rejection)
+        if rejections:
+            return rejections
+        try:
+            with transaction(conn):
+                _replace_month(conn, table, month)
+                for staged in prepared:
+                    file_result = _load_file(conn, table, month, staged, key, scope, loaded_at)
+                    _log(conn, table, month, file_result, loaded_at)
+                    result.files.append(file_result)
+                    _drop_temporary(conn, [staged.stage])
+                check_blocking_rules(conn, table, month)
+        except FileRejected as rejection:
+            rejections.append(rejection)
+            result.files.clear()
+        return rejections
+    finally:
+        _drop_temporary(conn, stages)  # after the rollback, if there was one
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _forget_failed_attempts(

@@ -14,36 +14,22 @@ from functools import lru_cache
 from pathlib import Path
 
 from pcnmo import settings
+from pcnmo.redaction import SEPARATOR_CLASS, is_valid_digits
+from pcnmo.redaction import check_digit as check_digit  # the one modulus-11 rule
 
-_NON_DIGITS = re.compile(r"[\s-]")
-_TEN_DIGITS = re.compile(r"[0-9]{10}")
+_SEPARATORS = re.compile(SEPARATOR_CLASS)
 MIN_KEY_LENGTH = 32
 
 
 def normalise(value: str) -> str:
-    """Strip the spaces and hyphens people type into NHS numbers (`943 476 5919`)."""
-    return _NON_DIGITS.sub("", value)
-
-
-def check_digit(first_nine: str) -> int | None:
-    """The modulus-11 check digit for nine digits, or None when no valid one exists."""
-    total = sum(
-        int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True)
-    )
-    remainder = 11 - total % 11
-    if remainder == 11:
-        return 0
-    if remainder == 10:
-        return None
-    return remainder
+    """Strip the separators people type into NHS numbers (`943 476 5919`, `943-476-5919`):
+    the same characters `pcnmo.redaction` allows between digits."""
+    return _SEPARATORS.sub("", value)
 
 
 def is_valid(value: str) -> bool:
-    digits = normalise(value)
     # ASCII digits only: str.isdigit() would also accept '²' or Arabic-Indic digits.
-    if not _TEN_DIGITS.fullmatch(digits):
-        return False
-    return check_digit(digits[:9]) == int(digits[9])
+    return is_valid_digits(normalise(value))
 
 
 def mask(value: str) -> str:

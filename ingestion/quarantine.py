@@ -1,9 +1,8 @@
 """The quarantine: rows that failed validation, kept with every failing column and the reason,
 in `pipeline.quarantine` and as one CSV per file for the Lead Pharmacist to open and fix.
 
-A quarantined row is kept as delivered except that nothing in it may show an NHS number: the
-NHS number column keeps its last three digits, and any other value that looks like one is
-redacted (SNOMED concept ids excepted: they are often ten digits).
+A quarantined row is kept as delivered except that nothing in it may show an NHS number (the
+checked table's `_record`: see `ingestion.validation_sql.record_json_sql`).
 """
 
 from __future__ import annotations
@@ -15,26 +14,8 @@ from pathlib import Path
 import duckdb
 
 from ingestion.duckdb_io import PIPELINE_SCHEMA, sql_text
-from ingestion.validation_sql import CHECKED_TABLE, ColumnSql, redacted_sql
-from pcnmo.contracts import Kind, TableContract
-
-
-def record_json_sql(columns: list[ColumnSql]) -> str:
-    """The delivered row as JSON for the quarantine, with any NHS number masked."""
-    parts = []
-    for col in columns:
-        if not col.present:
-            continue
-        value = col.value
-        if col.column.kind is Kind.NHS_NUMBER:
-            digits = f"regexp_replace({value}, '[^0-9]', '', 'g')"
-            value = f"repeat('*', greatest(length({digits}) - 3, 0)) || right({digits}, 3)"
-        elif col.column.kind is Kind.FREE_TEXT:
-            value = col.typed
-        elif col.column.kind is not Kind.SNOMED:  # concept ids are often ten digits
-            value = redacted_sql(value)
-        parts.append(f"{sql_text(col.label)}, {value}")
-    return "json_object(" + ", ".join(parts) + ")" if parts else "'{}'"
+from ingestion.validation_sql import CHECKED_TABLE
+from pcnmo.contracts import TableContract
 
 
 def quarantine_failed_rows(
@@ -42,17 +23,15 @@ def quarantine_failed_rows(
     table: TableContract,
     month: dt.date,
     file_name: str,
-    columns: list[ColumnSql],
-    stage: str,
     quarantined_at: dt.datetime,
 ) -> int:
     """Insert the checked table's failing rows of one file; returns how many there were."""
     return conn.execute(
         f"insert into {PIPELINE_SCHEMA}.quarantine "
         f"select {sql_text(table.source)}, {sql_text(table.name)}, date '{month.isoformat()}', "
-        f"{sql_text(file_name)}, c._row, c._failed, c._reason, {record_json_sql(columns)}, "
+        f"{sql_text(file_name)}, c._row, c._failed, c._reason, c._record, "
         f"timestamp '{quarantined_at.isoformat(sep=' ')}' "
-        f"from {CHECKED_TABLE} as c join {stage} using (_row) where c._reason is not null"
+        f"from {CHECKED_TABLE} as c where c._reason is not null"
     ).fetchall()[0][0]
 
 

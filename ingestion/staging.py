@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.duckdb_io import sql_text
+from ingestion.file_checks import reject_duplicated_headers
 from ingestion.inbox import (
     SAVE_AS_CSV,
     FileRejected,
@@ -137,6 +138,7 @@ def _stage_opened(
 ) -> tuple[OpenedFile, Layout, str]:
     check_file_month(opened, month)
     layout = resolve_layout(table, opened)
+    reject_duplicated_headers(table, opened, layout.dialect.name)
     try:
         _scan(conn, table, opened, layout, scope, stage)
     except (duckdb.InvalidInputException, duckdb.IOException) as error:

@@ -2,8 +2,11 @@
 the checks that quarantine a row, and the checked table every load writes from.
 
 Each value is trimmed (`v_<column>`), then typed (`t_<column>`), then checked, each step once
-per row; a failing row carries every reason and every failing column. NHS numbers are checked
-with modulus 11 in SQL (`NHS_NUMBER_MACRO`), and no message shows a value that looks like one.
+per row; a failing row carries every reason and every failing column. The checks use the
+macros of `ingestion.sql_macros`: NHS numbers are checked with modulus 11, every kept text
+value and every value a message quotes passes `pcnmo_redact` (no NHS number is stored or
+shown, whatever column it was typed into), SNOMED CT and dm+d ids must carry a valid Verhoeff
+check digit, and a number field holding an NHS number is quarantined (masked), never stored.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from ingestion.duckdb_io import sql_text
-from ingestion.inbox import NHS_LIKE_IN_TEXT, REDACTED, Layout
+from ingestion.inbox import Layout
 from ingestion.staging import field_name
 from pcnmo.calendar import month_end
 from pcnmo.contracts import (
@@ -27,15 +30,29 @@ from pcnmo.contracts import (
     human_date_format,
     normalise_label,
 )
+from pcnmo.raw_rules import RawRule, RuleKind, raw_rules
+from pcnmo.redaction import REDACTED
 
 CHECKED_TABLE = "_pcnmo_checked"
 
 _NUMBER_TYPES = {Kind.INTEGER: "bigint", Kind.DECIMAL: "double", Kind.MONEY: "decimal(18, 5)"}
+# A comma in a number is a thousands separator only in thousands groups (1,234,567.5); '2,5'
+# is a decimal comma, never read as 25.
+_THOUSANDS = r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?"
 
 
 def redacted_sql(value: str) -> str:
-    """SQL: the text with every NHS-number-shaped digit run replaced."""
-    return f"regexp_replace({value}, {sql_text(NHS_LIKE_IN_TEXT)}, {sql_text(REDACTED)}, 'g')"
+    """SQL: the text with every NHS number in it removed (`pcnmo.redaction.redact`)."""
+    return f"pcnmo_redact({value})"
+
+
+def number_text_sql(text: str) -> str:
+    """SQL: a number's text without its thousands separators; NULL if it has a decimal comma."""
+    return (
+        f"case when not contains({text}, ',') then {text} "
+        f"when regexp_full_match({text}, {sql_text(_THOUSANDS)}) then replace({text}, ',', '') "
+        "end"
+    )
 
 
 @dataclass(frozen=True)
@@ -69,14 +86,25 @@ class ColumnSql:
         return f"t_{self.column.name}"
 
     @property
+    def quoted_ref(self) -> str:
+        return f"q_{self.column.name}"
+
+    @property
+    def redacted_ref(self) -> str:
+        """The value with NHS numbers removed (`pcnmo_redact`), computed once per row."""
+        return f"r_{self.column.name}"
+
+    @property
     def typed(self) -> str:
         """The typed value computed from the staged fields."""
         return self.to_typed(f"({self.value})")
 
     @property
     def typed_from_ref(self) -> str:
-        """The typed value computed from `v_<name>`."""
-        return self.to_typed(self.value_ref)
+        """The typed value computed from `v_<name>` (text from `r_<name>`: never an NHS
+        number)."""
+        text_kind = self.column.kind in (Kind.TEXT, Kind.FREE_TEXT)
+        return self.to_typed(self.redacted_ref if text_kind else self.value_ref)
 
 
 # A result cell that may carry its comparator and unit: '<1', '58 mL/min/1.73m2'.
@@ -139,16 +167,15 @@ def _typing(column: Column, date_formats: tuple[str, ...], month: dt.date) -> Ca
         if kind in _NUMBER_TYPES:
             if column.unit_column or column.comparator_column:
                 text = f"coalesce({_result_part(text, 'number')}, {text})"
-            return f"try_cast(replace({text}, ',', '') as {_NUMBER_TYPES[kind]})"
+            return f"try_cast({number_text_sql(text)} as {_NUMBER_TYPES[kind]})"
         if kind is Kind.SNOMED:
             # Codes published as numbers can carry a trailing '.0'.
             return f"regexp_replace(upper({text}), '\\.0+$', '')"
         if kind in PATTERNS:
             return f"upper({text})"
         if kind is Kind.NHS_NUMBER:
-            return f"regexp_replace({text}, '[[:space:]-]', '', 'g')"
-        if kind is Kind.FREE_TEXT:
-            return redacted_sql(text)
+            return f"pcnmo_nhs_number_digits({text})"
+        # Text kinds are typed from their redacted value (`r_<column>`).
         if column.aliases:
             # A published spelling is stored as the value it stands for.
             spellings = {**{a: a for a in column.accepted}, **column.aliases}
@@ -185,8 +212,7 @@ def column_sql(
 
     # An NHS number in the wrong column (swapped columns are a classic) must not reach the
     # quarantine through the message that says the value is wrong.
-    shown_value = value if column.kind is Kind.SNOMED else redacted_sql(value)
-    quoted = f"'''' || left({shown_value}, 60) || ''''"
+    quoted = f"q_{column.name}"  # computed once per row by build_checked_table
 
     def says(text: str) -> str:
         """SQL for the message "<label> '<value>'<text>" (the value cut to 60 characters)."""
@@ -243,7 +269,28 @@ def column_sql(
             )
     elif kind in _NUMBER_TYPES:
         noun = "a whole number" if kind is Kind.INTEGER else "a number"
-        checks.append((f"{value} is not null and {typed} is null", says(f" is not {noun}")))
+        checks.append(
+            (
+                f"{value} is not null and pcnmo_number_holds_nhs_number({value})",
+                sql_text(f"{label} holds what looks like an NHS number, not {noun}"),
+            )
+        )
+        decimal_comma = f"contains({value}, ',') and {number_text_sql(value)} is null"
+        checks.append(
+            (
+                f"{value} is not null and {decimal_comma}",
+                says(
+                    " has a comma that is not a thousands separator: write decimals with a "
+                    "point (2.5, not 2,5)"
+                ),
+            )
+        )
+        checks.append(
+            (
+                f"{value} is not null and {typed} is null and not ({decimal_comma})",
+                says(f" is not {noun}"),
+            )
+        )
         if column.minimum is not None:
             checks.append((f"{typed} < {column.minimum}", says(f" is below {column.minimum:g}")))
         if column.maximum is not None:
@@ -260,12 +307,29 @@ def column_sql(
                 says(f" is not one of: {allowed}{also}"),
             )
         )
+    elif kind is Kind.SNOMED:
+        checks.append(
+            (
+                f"{value} is not null and not pcnmo_snomed_concept_is_valid({typed})",
+                says(
+                    f" is not {PATTERN_HELP[kind]} with a valid check digit (an id Excel "
+                    "rounded, cut short or mistyped fails it)"
+                ),
+            )
+        )
     elif kind in PATTERNS:
         checks.append(
             (
                 f"{value} is not null "
                 f"and not regexp_full_match({typed}, {sql_text(PATTERNS[kind])})",
                 says(f" is not {PATTERN_HELP[kind]}"),
+            )
+        )
+        # A BNF code can be ten digits: an NHS number must not pass for one.
+        checks.append(
+            (
+                f"{value} is not null and r_{column.name} <> {value}",
+                sql_text(f"{label} holds what looks like an NHS number"),
             )
         )
     elif kind is Kind.NHS_NUMBER:
@@ -333,8 +397,8 @@ def _result_checks(
         carries = sql_text(f"' carries the {part} '")
         but = sql_text(f"', but {other_label} says '")
         message = (
-            f"{sql_text(label + ' ')} || {quote} || left({redacted_sql(value)}, 60) || "
-            f"{carries} || {carried} || {but} || {stated} || {quote}"
+            f"{sql_text(label + ' ')} || {quote} || left(r_{column.name}, 60) || "
+            f"{carries} || {redacted_sql(carried)} || {but} || r_{other_name} || {quote}"
         )
         condition = (
             f"{carried} is not null and {stated} is not null "
@@ -358,22 +422,6 @@ def _two_digit_year_check(
     )
 
 
-# Modulus 11 (NHS Data Dictionary): weights 10..2 on the first nine digits, 11 minus the
-# remainder is the check digit; 11 means 0 and 10 means no valid number. `(11 - r) % 11` maps
-# 11 to 0 and leaves 10, which no digit equals. A plain expression (no subquery), so the CASE
-# really does guard the digit arithmetic: text such as 'NOT KNOWN' is invalid, not an error.
-_WEIGHTED_DIGITS = " + ".join(f"{10 - i} * (ascii(substr(d, {i + 1}, 1)) - 48)" for i in range(9))
-NHS_NUMBER_MACRO = f"""
-create or replace temp macro pcnmo_nhs_number_is_valid(d) as (
-    case
-        when regexp_full_match(coalesce(d, ''), '[0-9]{{10}}')
-            then (11 - ({_WEIGHTED_DIGITS}) % 11) % 11 = ascii(substr(d, 10, 1)) - 48
-        else false
-    end
-)
-"""
-
-
 def blanked_column(column: Column) -> str:
     """The checked table's column holding the values of `column` that were blanked."""
     return f"_blanked_{column.name}"
@@ -387,6 +435,38 @@ def _landed(column: ColumnSql) -> str:
     return column.typed_ref
 
 
+def _quoted(redacted_ref: str) -> str:
+    """SQL: the redacted value in single quotes, cut to 60 characters (what a message may
+    show of it)."""
+    return f"'''' || left({redacted_ref}, 60) || ''''"
+
+
+def _row_rule_failures(
+    table: TableContract, columns: list[ColumnSql]
+) -> list[tuple[str, str, str]]:
+    """Blocking rules about one row (`pcnmo.raw_rules`) quarantine that row, not the month."""
+    present = {c.column.raw_name: c for c in columns if c.present}
+    failures = []
+    for rule in blocking_row_rules(table):
+        if not all(name in present for name in rule.columns):
+            continue
+        later, earlier = (present[name] for name in rule.columns)
+        message = (
+            f"{sql_text(later.label + ' ')} || {later.quoted_ref} || "
+            f"{sql_text(' is before ' + earlier.label + ' ')} || {earlier.quoted_ref}"
+        )
+        condition = f"{later.typed_ref} < {earlier.typed_ref}"
+        failures.append((condition, message, f"{later.label}, {earlier.label}"))
+    return failures
+
+
+def blocking_row_rules(table: TableContract) -> list[RawRule]:
+    """The blocking rules about one row that the row validation enforces itself. The other
+    blocking single-row rules hold by construction: required columns are checked as such, and
+    NHS numbers are replaced by pseudonyms."""
+    return [r for r in raw_rules(table) if r.blocking and r.kind is RuleKind.ORDERED]
+
+
 def build_checked_table(
     conn: duckdb.DuckDBPyConnection,
     table: TableContract,
@@ -397,6 +477,7 @@ def build_checked_table(
     failures: list[tuple[str, str, str]] = []  # (condition, message, label)
     for col in columns:
         failures += [(cond, msg, col.label) for cond, msg in col.checks]
+    failures += _row_rule_failures(table, columns)
     present = [c for c in columns if c.present]
     if table.key is not None:
         key_cols = [c for c in present if not table.key or c.column.name in table.key]
@@ -421,35 +502,84 @@ def build_checked_table(
         )
     else:
         first_row = "_row"
+    # Each value is trimmed, then redacted, typed and quoted for messages, then checked, each
+    # step once per row; the reason and the failed-column list refer to each check's result
+    # (`_c<n>`) instead of evaluating it again.
+    conditions = ", ".join(f"({cond}) as _c{n}" for n, (cond, _, _) in enumerate(failures))
     reason = (
         "nullif(concat_ws('; ', "
-        + ", ".join(f"case when {cond} then {msg} end" for cond, msg, _ in failures)
+        + ", ".join(f"case when _c{n} then {msg} end" for n, (_, msg, _) in enumerate(failures))
         + "), '')"
         if failures
         else "cast(null as varchar)"
     )
+    # Every failing column once, in the order of the file (a value can fail two checks).
+    labels = (
+        "["
+        + ", ".join(
+            f"case when _c{n} then {sql_text(label)} end"
+            for n, (_, _, label) in enumerate(failures)
+        )
+        + "]"
+    )
     failed = (
-        "concat_ws(', ', "
-        + ", ".join(f"case when {cond} then {sql_text(label)} end" for cond, _, label in failures)
-        + ")"
+        f"array_to_string(list_filter({labels}, lambda label, i: "
+        f"label is not null and list_position({labels}, label) = i), ', ')"
         if failures
         else "''"
     )
-    # Each value is trimmed, then typed, then checked, each step once per row: the reason
-    # and the failed-column list refer to the results instead of re-evaluating them.
     values = ", ".join(f"{c.value} as {c.value_ref}" for c in present) or "1 as _nothing"
-    typed_refs = ", ".join(f"{c.typed_from_ref} as {c.typed_ref}" for c in present)
+    redacted = "".join(f", {redacted_sql(c.value_ref)} as {c.redacted_ref}" for c in present)
+    typed_refs = "".join(
+        f", {c.typed_from_ref} as {c.typed_ref}, {_quoted(c.redacted_ref)} as {c.quoted_ref}"
+        for c in present
+    )
     landed = ", ".join(f"{_landed(c)} as {c.column.name}" for c in columns)
-    # The text of each value blanked instead of quarantined, to count and show in the log.
+    # The text of each value blanked instead of quarantined (NHS numbers removed), to count
+    # and show in the log.
     blanked = "".join(
-        f", case when {c.blanked} then {c.value_ref} end as {blanked_column(c.column)}"
+        f", case when {c.blanked} then {c.redacted_ref} end as {blanked_column(c.column)}"
         for c in present
         if c.blanked
     )
+    failing = " or ".join(f"_c{n}" for n in range(len(failures))) or "false"
+    record = f"case when {failing} then {record_json_sql(columns)} end"
     conn.execute(
         f"create or replace temp table {CHECKED_TABLE} as "
-        f"select _row, {landed}, {reason} as _reason, {failed} as _failed{blanked} from ("
+        f"select _row, {landed}, {reason} as _reason, {failed} as _failed, "
+        f"{record} as _record{blanked} from ("
+        f"select *{', ' + conditions if conditions else ''} from ("
         f"select *, {first_row} as _first_row from ("
-        f"select *{', ' + typed_refs if typed_refs else ''} from ("
-        f"select _row, {values} from {stage})))"
+        f"select *{typed_refs} from ("
+        f"select *{redacted} from ("
+        f"select _row, {values} from {stage})))))"
     )
+
+
+def record_json_sql(columns: list[ColumnSql]) -> str:
+    """The delivered row as JSON for the quarantine, nothing in it showing an NHS number: the
+    NHS number column keeps its last three digits; a number field holding one shows only that
+    it was removed; every other value is redacted (`r_<column>`), except a valid SNOMED CT or
+    dm+d id (often ten digits, never mangled: its Verhoeff check digit says it is an id)."""
+    parts = []
+    for col in columns:
+        if not col.present:
+            continue
+        value, kind = col.value_ref, col.column.kind
+        if kind is Kind.NHS_NUMBER:
+            digits = f"regexp_replace({value}, '[^0-9]', '', 'g')"
+            shown = f"repeat('*', greatest(length({digits}) - 3, 0)) || right({digits}, 3)"
+        elif kind in _NUMBER_TYPES:
+            shown = (
+                f"case when pcnmo_number_holds_nhs_number({value}) "
+                f"then {sql_text(REDACTED)} else {value} end"
+            )
+        elif kind is Kind.SNOMED:
+            shown = (
+                f"case when pcnmo_snomed_concept_is_valid({value}) then {value} "
+                f"else {col.redacted_ref} end"
+            )
+        else:
+            shown = col.redacted_ref
+        parts.append(f"{sql_text(col.label)}, {shown}")
+    return "json_object(" + ", ".join(parts) + ")" if parts else "'{}'"

@@ -1,10 +1,12 @@
-"""Great Expectations suites for the raw tables, derived from the contracts.
+"""Great Expectations suites for the raw tables, from the rules in `pcnmo.raw_rules`.
 
-The loader already rejects values of the wrong type or spelling, row by row. These suites are
-the second line, on what was actually loaded for a month: identifiers are pseudonyms (never
-NHS numbers), keys are unique, dates are in a sensible order, and amounts are in range.
-Expectations marked `blocking` guard against data that would poison the marts or breach
-privacy; the rest warn.
+The loader already quarantines values of the wrong type or spelling, row by row, and checks
+the blocking rules on a month before it commits it. These suites are the second line, on what
+was actually loaded for a month: identifiers are pseudonyms (never NHS numbers), keys are
+unique, dates are in a sensible order, and amounts are in range. Expectations marked
+`blocking` guard against data that would poison the marts or breach privacy; the rest warn.
+A failure names the file and row of each failing row (`_source_file`, `_source_row`) and its
+values with NHS numbers removed.
 
 GX validates pandas DataFrames here: its SQL path does not work with DuckDB on this stack
 (every expectation fails inside GX's SQLAlchemy engine), and one month of one table fits
@@ -19,9 +21,13 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from pcnmo.contracts import Kind, TableContract
+from pcnmo.contracts import TableContract
+from pcnmo.raw_rules import RawRule, RuleKind, raw_rules
+from pcnmo.redaction import redact
 
-PSEUDONYM_REGEX = r"^P[A-Z2-7]{26}$"
+# Columns a raw table carries that say where each row came from.
+ROW_ORIGIN = ("_source_file", "_source_row")
+SHOWN = 5  # failing values and rows shown per expectation
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,9 @@ class ExpectationOutcome:
     blocking: bool
     success: bool
     unexpected_count: int
-    examples: tuple[str, ...]
+    examples: tuple[str, ...]  # failing values, NHS numbers removed
+    # Where the failing rows are: "<file> row <n>" (raw tables carry their file and row).
+    failing_rows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,73 +57,36 @@ class SuiteOutcome:
         return tuple(o for o in self.outcomes if not o.blocking and not o.success)
 
 
-# Ordered pairs that must hold where both dates are present: (later, earlier, blocking).
-DATE_ORDER: dict[str, tuple[tuple[str, str, bool], ...]] = {
-    "patients": (
-        ("registration_date", "date_of_birth", True),
-        ("deregistration_date", "registration_date", False),
-    ),
-    "discharges": (("document_received_date", "discharge_date", False),),
-    "medication_issues": (("template_end_date", "template_start_date", False),),
-    "safety_alerts": (("closed_date", "received_date", False),),
-    "significant_events": (("completed_date", "raised_date", False),),
-    "pincer_actions": (("action_date", "identified_date", False),),
-    "epcn_members": (("relationship_end_date", "relationship_start_date", False),),
-    "switch_programmes": (("planned_end_date", "start_date", False),),
-}
-
-# Columns that must never be negative where the contract gives no minimum.
-NON_NEGATIVE = {"epd": ("items", "nic", "actual_cost")}
+def _expectation(rule: RawRule) -> gx.expectations.Expectation:
+    meta = {"blocking": rule.blocking}
+    column = rule.columns[0]
+    if rule.kind is RuleKind.NOT_NULL:
+        return gx.expectations.ExpectColumnValuesToNotBeNull(column=column, meta=meta)
+    if rule.kind is RuleKind.MATCHES:
+        return gx.expectations.ExpectColumnValuesToMatchRegex(
+            column=column, regex=rule.regex, meta=meta
+        )
+    if rule.kind is RuleKind.BETWEEN:
+        return gx.expectations.ExpectColumnValuesToBeBetween(
+            column=column, min_value=rule.minimum, max_value=rule.maximum, meta=meta
+        )
+    if rule.kind is RuleKind.UNIQUE:
+        return gx.expectations.ExpectCompoundColumnsToBeUnique(
+            column_list=list(rule.columns), meta=meta
+        )
+    later, earlier = rule.columns
+    return gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=later,
+        column_B=earlier,
+        or_equal=True,
+        ignore_row_if="either_value_is_missing",
+        meta=meta,
+    )
 
 
 def expectations_for(table: TableContract) -> list[gx.expectations.Expectation]:
-    expectations: list[gx.expectations.Expectation] = []
-    for column in table.columns:
-        name = column.raw_name
-        if column.required:
-            expectations.append(
-                gx.expectations.ExpectColumnValuesToNotBeNull(column=name, meta={"blocking": True})
-            )
-        if column.kind is Kind.NHS_NUMBER:
-            expectations.append(
-                gx.expectations.ExpectColumnValuesToMatchRegex(
-                    column=name, regex=PSEUDONYM_REGEX, meta={"blocking": True}
-                )
-            )
-        if column.minimum is not None or column.maximum is not None:
-            expectations.append(
-                gx.expectations.ExpectColumnValuesToBeBetween(
-                    column=name,
-                    min_value=column.minimum,
-                    max_value=column.maximum,
-                    meta={"blocking": False},
-                )
-            )
-    for name in NON_NEGATIVE.get(table.name, ()):
-        expectations.append(
-            gx.expectations.ExpectColumnValuesToBeBetween(
-                column=name, min_value=0, meta={"blocking": False}
-            )
-        )
-    if table.key:
-        # Keys are unique within a delivery month; snapshots repeat them month after month.
-        key = [table.column(k).raw_name for k in table.key] + ["_month"]
-        expectations.append(
-            gx.expectations.ExpectCompoundColumnsToBeUnique(
-                column_list=key, meta={"blocking": True}
-            )
-        )
-    for later, earlier, blocking in DATE_ORDER.get(table.name, ()):
-        expectations.append(
-            gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=later,
-                column_B=earlier,
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-                meta={"blocking": blocking},
-            )
-        )
-    return expectations
+    """The table's rules (`pcnmo.raw_rules`) as Great Expectations."""
+    return [_expectation(rule) for rule in raw_rules(table)]
 
 
 def _context() -> gx.data_context.AbstractDataContext:
@@ -126,22 +97,22 @@ def _context() -> gx.data_context.AbstractDataContext:
 
 def validate(table: TableContract, frame: pd.DataFrame) -> SuiteOutcome:
     """Run the table's suite over one month of its raw rows."""
-    # Failing identifiers could be NHS numbers: never echo them into run metadata.
-    redact = any(c.kind is Kind.NHS_NUMBER for c in table.columns)
-    return run_suite(table.qualified_name, frame, expectations_for(table), redact_examples=redact)
+    return run_suite(table.qualified_name, frame, expectations_for(table))
+
+
+def _where(row: dict) -> str:
+    file_name = redact(str(row.get("_source_file", "")))
+    return f"{file_name} row {row.get('_source_row')}"
 
 
 def run_suite(
-    name: str,
-    frame: pd.DataFrame,
-    expectations: list[gx.expectations.Expectation],
-    *,
-    redact_examples: bool = False,
+    name: str, frame: pd.DataFrame, expectations: list[gx.expectations.Expectation]
 ) -> SuiteOutcome:
     """Validate `frame` against `expectations` in a throwaway context.
 
     Each expectation's meta says whether it is `blocking` and may name its `scope` (the rows a
-    row_condition selects, in words) for the report.
+    row_condition selects, in words) for the report. Failing values are shown with NHS numbers
+    removed (a value in the wrong column may be one).
     """
     context = _context()
     batch_definition = (
@@ -152,7 +123,15 @@ def run_suite(
     suite = gx.ExpectationSuite(name=f"{name}_suite")
     for expectation in expectations:
         suite.add_expectation(expectation)
-    result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    result_format: dict = {"result_format": "SUMMARY", "partial_unexpected_count": SHOWN}
+    if all(column in frame.columns for column in ROW_ORIGIN):
+        result_format = {
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": list(ROW_ORIGIN),
+            "partial_unexpected_count": SHOWN,
+        }
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite, result_format=result_format)
     outcomes = []
     for item in result.results:
         config = item.expectation_config
@@ -163,9 +142,8 @@ def run_suite(
         scope = config.meta.get("scope")
         if scope:
             column = f"{column} ({scope})"
-        examples = tuple(str(v) for v in (item.result.get("partial_unexpected_list") or [])[:5])
-        if redact_examples:
-            examples = ()
+        unexpected = item.result.get("partial_unexpected_list") or []
+        rows = item.result.get("unexpected_index_list") or []
         outcomes.append(
             ExpectationOutcome(
                 expectation=config.type,
@@ -173,7 +151,8 @@ def run_suite(
                 blocking=bool(config.meta.get("blocking")),
                 success=bool(item.success),
                 unexpected_count=int(item.result.get("unexpected_count") or 0),
-                examples=examples,
+                examples=tuple(redact(str(v)) for v in unexpected[:SHOWN]),
+                failing_rows=tuple(_where(r) for r in rows[:SHOWN] if isinstance(r, dict)),
             )
         )
     return SuiteOutcome(name, len(frame), tuple(outcomes))

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from ingestion import nhs_number
-from ingestion.validation_sql import NHS_NUMBER_MACRO
+from ingestion.sql_macros import NHS_NUMBER_MACRO
 from tests.ingestion.conftest import KEY, OTHER_KEY, mod11_check_digit, valid_nhs_numbers
 
 

@@ -41,10 +41,21 @@ def test_clean_rows_pass_every_expectation():
     assert not outcome.blocking_failures and not outcome.warnings
 
 
-def test_an_nhs_number_where_a_pseudonym_belongs_blocks_and_is_not_echoed():
-    outcome = validate(PATIENTS, _patients(patient_id="9434765919"))
+def test_an_nhs_number_where_a_pseudonym_belongs_blocks_and_is_shown_masked():
+    outcome = validate(PATIENTS, _patients(patient_id="943 476 5919"))
     assert "expect_column_values_to_match_regex:patient_id" in _failed(outcome, blocking=True)
-    assert all(not o.examples for o in outcome.outcomes)
+    [failure] = [o for o in outcome.blocking_failures if o.column == "patient_id"]
+    assert failure.examples == ("[number removed]",)
+    assert not any("5919" in e for o in outcome.outcomes for e in o.examples)
+
+
+def test_a_failure_names_the_file_and_row_of_each_failing_row():
+    frame = pd.concat(
+        [_patients(), _patients(sex=None, patient_id=OTHER)], ignore_index=True
+    ).assign(_source_file="EMIS_Z01001_patients_202609.csv", _source_row=[2, 3])
+    [failure] = validate(PATIENTS, frame).blocking_failures
+    assert (failure.column, failure.unexpected_count) == ("sex", 1)
+    assert failure.failing_rows == ("EMIS_Z01001_patients_202609.csv row 3",)
 
 
 def test_the_same_patient_twice_in_one_month_blocks_but_not_across_months():

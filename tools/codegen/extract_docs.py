@@ -7,7 +7,7 @@ copy is stale. Regenerate with `pcnmo docs`.
 
 from __future__ import annotations
 
-from ingestion.inbox import REDACTED, encoding_name
+from ingestion.inbox import encoding_name
 from pcnmo.contracts import (
     CONTRACTS,
     FLAG_VALUES,
@@ -18,20 +18,23 @@ from pcnmo.contracts import (
     TableContract,
     human_date_format,
 )
+from pcnmo.redaction import REDACTED
 
 KIND_HELP = {
-    Kind.TEXT: "text",
-    Kind.FREE_TEXT: f"free text (NHS-number-like digit runs replaced by `{REDACTED}`)",
+    Kind.TEXT: f"text (an NHS number typed into it is replaced by `{REDACTED}`)",
+    Kind.FREE_TEXT: f"free text, no patient identifiers (an NHS number typed into it is "
+    f"replaced by `{REDACTED}`)",
     Kind.CODE: "one of the accepted values (any letter case)",
     Kind.FLAG: "yes/no: " + ", ".join(FLAG_VALUES) + " (any letter case)",
     Kind.INTEGER: "whole number (thousands commas allowed)",
-    Kind.DECIMAL: "number",
-    Kind.MONEY: "amount in pounds",
+    Kind.DECIMAL: "number, decimals after a point (a decimal comma, 2,5, is quarantined)",
+    Kind.MONEY: "amount in pounds, decimals after a point",
     Kind.DATE: "date",
     Kind.MONTH: "month; must equal the inbox month",
-    Kind.NHS_NUMBER: "NHS number: 10 digits (spaces or hyphens allowed) passing the modulus-11 "
-    "check; replaced by a keyed pseudonym on load",
+    Kind.NHS_NUMBER: "NHS number: 10 digits (spaces, hyphens or dots allowed) passing the "
+    "modulus-11 check; replaced by a keyed pseudonym on load",
     **{kind: help_text for kind, help_text in PATTERN_HELP.items()},
+    Kind.SNOMED: f"{PATTERN_HELP[Kind.SNOMED]} with a valid Verhoeff check digit",
 }
 
 INTRO = """# Extract specification
