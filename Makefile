@@ -71,6 +71,7 @@ test-fast: install
 unit: install
 	$(BIN)/python -m pytest tests/dbt/test_unit_tests.py
 
+# The UI; analysts query $(PCNMO_DATA_DIR)/published/pcnmo.duckdb, never the working warehouse.
 ui: install
 	$(BIN)/pcnmo ui
 

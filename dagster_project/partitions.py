@@ -1,15 +1,20 @@
 """The reporting month (every raw asset and check is partitioned by it) and the financial
-quarter (the ICB return)."""
+quarter (the ICB return).
+
+Partitions start at the first month the pipeline knows (`pcnmo.settings.first_month`: the
+setting, else the oldest month folder in the inbox), read when the definitions load, so the
+UI shows the months a PCN has rather than every month since NHSBSA's first release. Add an
+older month folder (or set `PCNMO_FIRST_MONTH`) and reload the definitions to backfill it.
+"""
 
 import datetime as dt
 
 import dagster as dg
 
+from pcnmo import settings
 from pcnmo.calendar import financial_quarter
 
-# The first month NHSBSA published prescribing data in the EPD layout: nothing any source here
-# holds is older, so any history a PCN or ICB has can be backfilled.
-FIRST_MONTH = "2014-01-01"
+FIRST_MONTH = settings.first_month(settings.paths()).isoformat()
 
 monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH)
 

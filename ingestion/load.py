@@ -45,9 +45,11 @@ from ingestion.file_checks import (
     check_practices,
     date_formats,
     duplicate_deliveries,
+    looks_like_this_table,
     misnamed_files,
     reject_another_months_file,
     reject_month_first_dates,
+    unclaimed_files,
 )
 from ingestion.inbox import FileRejected, discover
 from ingestion.quarantine import quarantine_failed_rows, write_quarantine_files
@@ -62,7 +64,7 @@ from ingestion.validation_sql import (
 )
 from pcnmo import settings
 from pcnmo.calendar import parse_month
-from pcnmo.contracts import PATTERN_HELP, RAW_METADATA_COLUMNS, Kind, TableContract
+from pcnmo.contracts import CONTRACTS, PATTERN_HELP, RAW_METADATA_COLUMNS, Kind, TableContract
 from pcnmo.redaction import redact
 from pcnmo.tempfiles import process_temp_dir
 
@@ -432,6 +434,45 @@ def _load_files(
     finally:
         _drop_temporary(conn, stages)  # after the rollback, if there was one
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# Where files no table reads are listed in the ingestion log.
+UNCLAIMED_SOURCE, UNCLAIMED_TABLE = "inbox", "unclaimed_files"
+
+
+def record_unclaimed_files(
+    conn: duckdb.DuckDBPyConnection, month: str | dt.date, inbox: Path
+) -> list[str]:
+    """List in the ingestion log (status 'unclaimed') the month's files that no table reads
+    and that look like no table's file (those that do reject that table's month); returns
+    their names. Replaces the month's earlier list."""
+    month = parse_month(month)
+    names = [
+        redact(path.name)
+        for path in unclaimed_files(inbox / f"{month:%Y-%m}")
+        if not any(looks_like_this_table(table, path) for table in CONTRACTS)
+    ]
+    conn.execute(
+        f"delete from {PIPELINE_SCHEMA}.ingestion_log where source = ? and table_name = ? "
+        "and month = ?",
+        [UNCLAIMED_SOURCE, UNCLAIMED_TABLE, month],
+    )
+    noted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    for name in names:
+        conn.execute(
+            f"insert into {PIPELINE_SCHEMA}.ingestion_log values "
+            "(?, ?, ?, ?, null, null, 'unclaimed', 0, 0, 0, 0, ?, ?)",
+            [
+                UNCLAIMED_SOURCE,
+                UNCLAIMED_TABLE,
+                month,
+                name,
+                "no table reads a file of this name, so nothing in it was loaded: rename it "
+                "as docs/extracts.md gives (or remove it if it does not belong here)",
+                noted_at,
+            ],
+        )
+    return names
 
 
 def _forget_failed_attempts(

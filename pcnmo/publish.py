@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from pcnmo.tempfiles import sibling_temp_path
+from pcnmo.warehouse_lock import with_lock_wait
 
 PUBLISHED_SCHEMAS = ("marts", "seeds")
 PUBLISHED_TABLES = (("pipeline", "ingestion_log"),)
@@ -59,7 +60,14 @@ def publish_warehouse(source: Path, target: Path) -> list[PublishedTable]:
     published: list[PublishedTable] = []
     try:
         with duckdb.connect(str(temporary), config=READER_COMPATIBILITY) as conn:
-            conn.execute(f"attach {_quote_literal(str(source))} as {SOURCE_ALIAS} (read_only)")
+            # A writer holding the working file (an analyst who opened it read-write) delays
+            # the copy; it never fails it at once.
+            with_lock_wait(
+                Path(source),
+                lambda: conn.execute(
+                    f"attach {_quote_literal(str(source))} as {SOURCE_ALIAS} (read_only)"
+                ),
+            )
             tables = conn.execute(
                 """
                 select schema_name, table_name, comment

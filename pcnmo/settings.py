@@ -61,6 +61,18 @@ class Paths:
         """The inbox folder for one reporting month, `YYYY-MM`."""
         return self.inbox / month
 
+    def temp_roots(self) -> list[Path]:
+        """Every folder a temporary file can be in: the temp folder, and beside each file
+        that is replaced atomically (published copy, outputs, quarantine)."""
+        roots = [self.data_dir, self.temp, self.published, self.outputs, self.quarantine]
+        return [
+            r for r in dict.fromkeys(roots) if not _inside(r, self.data_dir) or r == self.data_dir
+        ]
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
 
 def _path_from_env(name: str, default: Path) -> Path:
     value = os.environ.get(name)

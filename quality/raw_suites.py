@@ -15,7 +15,9 @@ comfortably in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import great_expectations as gx
 import pandas as pd
@@ -26,7 +28,7 @@ from pcnmo.raw_rules import RawRule, RuleKind, raw_rules
 from pcnmo.redaction import redact
 
 # Columns a raw table carries that say where each row came from.
-ROW_ORIGIN = ("_source_file", "_source_row")
+ROW_ORIGIN = ("_month", "_source_file", "_source_row")
 SHOWN = 5  # failing values and rows shown per expectation
 
 
@@ -38,8 +40,28 @@ class ExpectationOutcome:
     success: bool
     unexpected_count: int
     examples: tuple[str, ...]  # failing values, NHS numbers removed
-    # Where the failing rows are: "<file> row <n>" (raw tables carry their file and row).
-    failing_rows: tuple[str, ...] = ()
+    # Every failing row, where the frame says where rows came from: its `ROW_ORIGIN` columns
+    # and the values the expectation looked at.
+    failing: tuple[Mapping[str, object], ...] = ()
+
+    @property
+    def failing_rows(self) -> tuple[str, ...]:
+        """Where the first failing rows are: '<file> row <n>'."""
+        return tuple(_where(row) for row in self.failing[:SHOWN])
+
+    def for_month(self, month: dt.date) -> ExpectationOutcome:
+        """This outcome for the rows of one month (of a frame with `_month`)."""
+        failing = tuple(row for row in self.failing if _as_date(row.get("_month")) == month)
+        values = [
+            ", ".join(str(v) for k, v in row.items() if k not in ROW_ORIGIN) for row in failing
+        ]
+        return replace(
+            self,
+            success=not failing,
+            unexpected_count=len(failing),
+            examples=tuple(redact(v) for v in values[:SHOWN]),
+            failing=failing,
+        )
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,28 @@ class SuiteOutcome:
     @property
     def warnings(self) -> tuple[ExpectationOutcome, ...]:
         return tuple(o for o in self.outcomes if not o.blocking and not o.success)
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date() if value is not None else None
+
+
+def split_by_month(outcome: SuiteOutcome, frame: pd.DataFrame) -> dict[dt.date, SuiteOutcome]:
+    """One suite run over several months (one GX run, not one per month), as each month's
+    own outcome: its rows, and its failing rows only."""
+    rows = frame["_month"].map(_as_date).value_counts().to_dict() if len(frame) else {}
+    return {
+        month: SuiteOutcome(
+            outcome.table,
+            int(rows.get(month, 0)),
+            tuple(o.for_month(month) for o in outcome.outcomes),
+        )
+        for month in sorted(rows)
+    }
 
 
 def _expectation(rule: RawRule) -> gx.expectations.Expectation:
@@ -100,7 +144,7 @@ def validate(table: TableContract, frame: pd.DataFrame) -> SuiteOutcome:
     return run_suite(table.qualified_name, frame, expectations_for(table))
 
 
-def _where(row: dict) -> str:
+def _where(row: Mapping[str, object]) -> str:
     file_name = redact(str(row.get("_source_file", "")))
     return f"{file_name} row {row.get('_source_row')}"
 
@@ -124,10 +168,11 @@ def run_suite(
     for expectation in expectations:
         suite.add_expectation(expectation)
     result_format: dict = {"result_format": "SUMMARY", "partial_unexpected_count": SHOWN}
-    if all(column in frame.columns for column in ROW_ORIGIN):
+    origin = [column for column in ROW_ORIGIN if column in frame.columns]
+    if "_source_row" in origin:
         result_format = {
             "result_format": "COMPLETE",
-            "unexpected_index_column_names": list(ROW_ORIGIN),
+            "unexpected_index_column_names": origin,
             "partial_unexpected_count": SHOWN,
         }
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
@@ -152,7 +197,7 @@ def run_suite(
                 success=bool(item.success),
                 unexpected_count=int(item.result.get("unexpected_count") or 0),
                 examples=tuple(redact(str(v)) for v in unexpected[:SHOWN]),
-                failing_rows=tuple(_where(r) for r in rows[:SHOWN] if isinstance(r, dict)),
+                failing=tuple(r for r in rows if isinstance(r, dict)),
             )
         )
     return SuiteOutcome(name, len(frame), tuple(outcomes))

@@ -17,6 +17,9 @@ from pcnmo import settings
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="pcnmo-tests-"))
 os.environ[settings.DATA_DIR_ENV] = str(_SESSION_DIR / "data")
 os.environ[settings.KEY_ENV] = "test-key-" + "0" * 40
+# Partitions start at the oldest month any test loads (real public files from 2017); a user's
+# default is the oldest month folder in their inbox.
+os.environ[settings.FIRST_MONTH_ENV] = "2017-01"
 # Forced, not defaulted: a developer's own warehouse or Dagster instance must never be used.
 os.environ.update(settings.tool_environment(settings.paths()))
 

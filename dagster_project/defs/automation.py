@@ -5,11 +5,16 @@
 runs on the 10th and re-ingests the last three months: public files arrive late (the EPD about
 two months after the dispensing month), and re-loading a month replaces it, so each run picks
 up whatever has arrived since without duplicating anything. The sensor builds the warehouse
-after every successful ingestion run, including backfills launched from the UI, and the
-build ends by swapping in the analysts' published copy of the marts. A second sensor then
-writes the reports of the run's last month: `monthly_reports` (dashboard workbook and SNOMED
-activity extract) for the month and `quarterly_return` for the financial quarter holding it
-(a draft until the quarter's last month is in).
+after every successful ingestion run, including backfills launched from the UI. A second
+sensor, after every successful build, swaps in the analysts' published copy of the marts
+(`publish_warehouse`) and writes the reports of the run's last month: `monthly_reports`
+(dashboard workbook and SNOMED activity extract) for the month and `quarterly_return` for the
+financial quarter holding it (a draft until the quarter's last month is in).
+
+Blocking means blocking: a rejected month or a failed blocking check fails its run (see
+`dagster_project.step_errors`), and both sensors act on successful runs only, so nothing
+downstream of a failure is built, published or written, whether the schedule, a backfill or
+`pcnmo run` started it.
 """
 
 import datetime as dt
@@ -22,6 +27,7 @@ from dagster_project.partitions import (
     financial_quarter_partitions,
     monthly_partitions,
 )
+from dagster_project.recovery import recover
 from pcnmo import settings
 from pcnmo.calendar import financial_quarter, parse_month
 from pcnmo.contracts import CONTRACTS
@@ -38,12 +44,14 @@ MONTHLY_REPORTS = dg.AssetSelection.assets(
 QUARTERLY_REPORTS = dg.AssetSelection.assets(
     ["reports", "icb_quarterly_return"], ["reports", "icb_pcn_comparator_quarterly"]
 )
-# The dbt layers and the published copy (group reports, unpartitioned); the partitioned report
-# outputs run in their own jobs.
+PUBLISHED_COPY = dg.AssetSelection.assets(["reports", "published_warehouse"])
+# The dbt layers; the published copy and the partitioned report outputs run in their own jobs,
+# after the build has succeeded as a whole (every step and every blocking check).
 DBT_LAYERS = (
     dg.AssetSelection.groups("seeds", "staging", "intermediate", "marts", "reports")
     - MONTHLY_REPORTS
     - QUARTERLY_REPORTS
+    - PUBLISHED_COPY
 )
 # Set on a build run: the reporting month its reports are for (the ingestion run's last month).
 REPORTING_MONTH_TAG = "pcnmo/reporting_month"
@@ -59,7 +67,14 @@ build_warehouse = dg.define_asset_job(
     "build_warehouse",
     selection=DBT_LAYERS | SOURCE_FRESHNESS,
     description="Build seeds, staging, intermediate and mart models over every loaded month, "
-    "then publish the analysts' copy.",
+    "with their tests and the mart suites.",
+)
+
+publish_warehouse = dg.define_asset_job(
+    "publish_warehouse",
+    selection=PUBLISHED_COPY,
+    description="Swap in the analysts' published copy of the marts (after a successful build "
+    "only: a failed build leaves the previous copy).",
 )
 
 monthly_reports = dg.define_asset_job(
@@ -140,6 +155,10 @@ def published_latest_month() -> str | None:
     return rows[0][0].isoformat() if rows and rows[0][0] else None
 
 
+def publish_request(run_id: str) -> dg.RunRequest:
+    return dg.RunRequest(run_key=f"publish-{run_id}", job_name=publish_warehouse.name)
+
+
 def report_requests(month_key: str, run_id: str) -> list[dg.RunRequest]:
     return [
         dg.RunRequest(
@@ -158,11 +177,27 @@ def report_requests(month_key: str, run_id: str) -> list[dg.RunRequest]:
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
     monitored_jobs=[build_warehouse],
-    request_jobs=[monthly_reports, quarterly_return],
-    description="After every successful build, write the reports of its reporting month.",
+    request_jobs=[publish_warehouse, monthly_reports, quarterly_return],
+    description="After every successful build (every step and blocking check passed), swap in "
+    "the published copy and write the reports of its reporting month.",
 )
-def reports_after_build(context: dg.RunStatusSensorContext):
+def publish_and_report_after_build(context: dg.RunStatusSensorContext):
+    run_id = context.dagster_run.run_id
     month_key = context.dagster_run.tags.get(REPORTING_MONTH_TAG) or published_latest_month()
     if not month_key:
-        return dg.SkipReason("No reporting month: the build had no tag and nothing is published.")
-    return report_requests(month_key, context.dagster_run.run_id)
+        return [publish_request(run_id)]
+    return [publish_request(run_id), *report_requests(month_key, run_id)]
+
+
+@dg.sensor(
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Every minute while the daemon runs: mark runs whose process is gone (killed, "
+    "crashed) as failed, free the pool slots of finished runs and remove temporary files of "
+    "dead processes, so no run waits forever after a crash (dagster_project.recovery).",
+)
+def recover_crashed_runs(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    recovery = recover(context.instance, settings.paths().temp_roots())
+    for line in recovery.lines():
+        context.log.warning(line)
+    return dg.SkipReason(" ".join(recovery.lines()) or "Nothing to recover.")

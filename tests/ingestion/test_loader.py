@@ -1078,3 +1078,21 @@ def test_epd_with_a_line_break_inside_a_quoted_value_counts_records_not_lines(
     assert sorted(r["_source_row"] for r in raw_rows(conn, EPD)) == [2, 5]
     assert [q["row_number"] for q in quarantine_rows(conn, EPD)] == [4]
     assert_log_adds_up(conn)
+
+
+def test_files_no_table_reads_are_listed_and_a_misnamed_one_rejects_its_table(
+    conn, inbox, month_dir
+):
+    from ingestion.load import record_unclaimed_files
+
+    (month_dir / "notes for 943 476 5919.docx").write_text("x")
+    write_extract(month_dir / "EMIS_A12345_patients_202609 - Copy.csv", PATIENTS, "emis", [])
+
+    assert record_unclaimed_files(conn, MONTH, inbox) == ["notes for [number removed].docx"]
+    assert record_unclaimed_files(conn, MONTH, inbox) == ["notes for [number removed].docx"]
+    logged = query(conn, "select file_name, status from pipeline.ingestion_log")
+    assert logged == [{"file_name": "notes for [number removed].docx", "status": "unclaimed"}]
+    with pytest.raises(
+        MonthRejected, match=re.escape("rename it to 'EMIS_A12345_patients_202609.csv'")
+    ):
+        _load(conn, PATIENTS, inbox)

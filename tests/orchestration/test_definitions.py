@@ -107,7 +107,8 @@ def test_trailing_window_crosses_year_ends_and_stops_at_the_first_partition():
 
     assert trailing_months(datetime.date(2027, 1, 10)) == ("2026-10-01", "2026-12-01")
     assert trailing_months(datetime.date(2026, 3, 31), count=1) == ("2026-02-01", "2026-02-01")
-    assert trailing_months(datetime.date(2014, 2, 10)) == ("2014-01-01", "2014-01-01")
+    # The session's first month is 2017-01 (tests/conftest.py).
+    assert trailing_months(datetime.date(2017, 2, 10)) == ("2017-01-01", "2017-01-01")
 
 
 def test_the_warehouse_build_follows_every_successful_ingestion(definitions):
@@ -167,3 +168,31 @@ def test_lineage_runs_from_the_kpi_mart_back_to_each_familys_raw_extracts(asset_
     upstream = _upstream(asset_graph, dg.AssetKey(["marts", "fct_kpi_values"]))
     missing = {name for name in KPI_SOURCES[family] if dg.AssetKey(name.split(".")) not in upstream}
     assert not missing, f"{family} KPIs do not trace back to {sorted(missing)}"
+
+
+def test_every_check_has_a_description(asset_graph):
+    missing = [
+        f"{k.asset_key.to_user_string()}:{k.name}"
+        for k in asset_graph.asset_check_keys
+        if not asset_graph.get_check_spec(k).description
+    ]
+    assert not missing
+
+
+def test_monthly_partitions_start_at_the_first_month_the_pipeline_knows(asset_graph):
+    # tests/conftest.py sets PCNMO_FIRST_MONTH=2017-01 for the session.
+    node = asset_graph.get(dg.AssetKey(["clinical", "patients"]))
+    assert node.partitions_def.get_first_partition_key() == "2017-01-01"
+
+
+def test_the_published_copy_is_swapped_in_only_after_a_successful_build(definitions):
+    build = definitions.resolve_job_def("build_warehouse").asset_layer.selected_asset_keys
+    publish = definitions.resolve_job_def("publish_warehouse").asset_layer.selected_asset_keys
+    assert dg.AssetKey(["reports", "published_warehouse"]) not in build
+    assert publish == {dg.AssetKey(["reports", "published_warehouse"])}
+    sensor = definitions.resolve_sensor_def("publish_and_report_after_build")
+    assert {job.name for job in sensor.jobs} == {
+        "publish_warehouse",
+        "monthly_reports",
+        "quarterly_return",
+    }

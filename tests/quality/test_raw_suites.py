@@ -3,7 +3,7 @@ import datetime as dt
 import pandas as pd
 
 from pcnmo.contracts import PATIENTS, SAFETY_ALERTS
-from quality.raw_suites import validate
+from quality.raw_suites import split_by_month, validate
 
 PSEUDONYM = "P" + "A" * 26
 OTHER = "P" + "B" * 26
@@ -101,3 +101,17 @@ def test_an_alert_closed_before_it_arrived_only_warns():
     assert _failed(outcome, blocking=False) == {
         "expect_column_pair_values_a_to_be_greater_than_b:closed_date, received_date"
     }
+
+
+def test_one_run_over_two_months_gives_each_month_its_own_result():
+    frame = pd.concat(
+        [_patients(), _patients(_month=OCTOBER, sex=None, patient_id=OTHER)], ignore_index=True
+    ).assign(_source_file=["EMIS_Z01001_patients_202609.csv", "EMIS_Z01001_patients_202610.csv"])
+    frame["_source_row"] = [2, 5]
+    months = split_by_month(validate(PATIENTS, frame), frame)
+
+    assert set(months) == {SEPTEMBER, OCTOBER}
+    assert months[SEPTEMBER].rows == 1 and not months[SEPTEMBER].blocking_failures
+    [failure] = months[OCTOBER].blocking_failures
+    assert (failure.column, failure.unexpected_count) == ("sex", 1)
+    assert failure.failing_rows == ("EMIS_Z01001_patients_202610.csv row 5",)

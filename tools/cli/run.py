@@ -1,24 +1,40 @@
 """`pcnmo run`: ingest month(s), rebuild the warehouse, publish it and write the last month's
 reports, through Dagster.
 
-`run` executes the same jobs the schedule runs, in process, recording every run in the
-Dagster instance under the data directory, so `make ui` afterwards shows their history.
+`run` executes the same jobs the schedule and its sensors run, in process, recording every run
+in the Dagster instance under the data directory, so `make ui` afterwards shows their history.
+It stops where they stop: a rejected month or a failed blocking check fails its run, and then
+nothing after it is built, published or written; the command says what failed (check, table,
+month, file, first rows) and exits 1. Before anything, it takes the data directory's run lock
+(a second `pcnmo run` on the same data waits for the first, then gives up with a message) and
+recovers from a crashed run (`dagster_project.recovery`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
+import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import duckdb
 
 from pcnmo import settings
+from pcnmo.redaction import redact
 from pcnmo.settings import inbox_months
 from reports import paths as report_paths
 from tools.cli.environment import prepare_dbt_manifest
 from tools.cli.status import print_status
+
+# Exit codes: 0 every run succeeded; 1 a run failed (what and why is printed); 75 another
+# `pcnmo run` held the data directory for the whole wait (try again later: EX_TEMPFAIL).
+FAILED, BUSY = 1, 75
+LOCK_FILE = ".pcnmo-run.lock"
 
 
 def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -26,7 +42,8 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "run",
         help="ingest month(s) and build the warehouse",
         description="Ingest the month(s) from the inbox, rebuild the warehouse, publish the "
-        "analysts' copy and write the last month's reports: the schedule's own jobs, in process.",
+        "analysts' copy and write the last month's reports: the schedule's own jobs, in process. "
+        "Stops at the first failed run (a rejected file, a failed blocking check) and exits 1.",
     )
     parser.add_argument(
         "--month", action="append", help="YYYY-MM (repeatable); default: every inbox month"
@@ -35,62 +52,192 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
+class DataDirectoryBusy(RuntimeError):
+    pass
+
+
+@contextmanager
+def run_lock(paths: settings.Paths, wait_seconds: float) -> Iterator[None]:
+    """One `pcnmo run` per data directory at a time. The lock is the kernel's (flock), so a
+    killed run's lock goes with its process."""
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    path = paths.data_dir / LOCK_FILE
+    with path.open("a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        said = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                if time.monotonic() >= deadline:
+                    raise DataDirectoryBusy(
+                        f"Another `pcnmo run` ({holder}) is still running on {paths.data_dir} "
+                        f"after waiting {wait_seconds:.0f} s; nothing was done. Run again when "
+                        "it has finished (`pcnmo status` shows what it loaded)."
+                    ) from None
+                if not said:
+                    print(
+                        f"Another `pcnmo run` ({holder}) is running on {paths.data_dir}: "
+                        f"waiting up to {wait_seconds:.0f} s for it to finish.",
+                        file=sys.stderr,
+                    )
+                    said = True
+                time.sleep(1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def handle(args: argparse.Namespace, paths: settings.Paths) -> int:
-    months = args.month or inbox_months(paths.inbox)
+    months = sorted(args.month or inbox_months(paths.inbox))
     if not months:
         print(f"Nothing to run: no YYYY-MM folders in {paths.inbox}.", file=sys.stderr)
         return 1
-    prepare_dbt_manifest()
-    ok = run_pipeline(months)
+    first = settings.first_month(paths)
+    early = [m for m in months if f"{m}-01" < first.isoformat()]
+    if early:
+        print(
+            f"{', '.join(early)} is before the first month the pipeline knows ({first:%Y-%m}, "
+            f"from {settings.FIRST_MONTH_ENV} or the oldest inbox folder): set "
+            f"{settings.FIRST_MONTH_ENV}={early[0]} to include it.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        with run_lock(paths, settings.lock_wait_seconds()):
+            prepare_dbt_manifest()
+            ok = run_pipeline(months, paths)
+    except DataDirectoryBusy as busy:
+        print(str(busy), file=sys.stderr)
+        return BUSY
     print_status(paths)
+    if not ok:
+        return FAILED
     print_outputs(paths, max(months))
-    return 0 if ok else 1
+    return 0
 
 
-def run_pipeline(months: list[str]) -> bool:
-    """Ingest each month, then build the warehouse once. True when every run succeeded."""
+@dataclass
+class JobOutcome:
+    label: str
+    success: bool
+    seconds: float
+    failed_checks: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def run_pipeline(months: list[str], paths: settings.Paths) -> bool:
+    """Recover from a crash, then ingest every month (one run, as a backfill runs), build,
+    publish and report, stopping at the first failed run. True when every run succeeded."""
     import dagster as dg
 
     from dagster_project.definitions import defs
+    from dagster_project.defs.automation import quarter_partition_key
+    from dagster_project.recovery import recover
 
     definitions = defs()
     instance = dg.DagsterInstance.get()
-    ingest = definitions.resolve_job_def("ingest_month")
-    build = definitions.resolve_job_def("build_warehouse")
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    started = time.perf_counter()
-    # One run over the whole range, as a backfill launched from the UI runs it.
-    result = ingest.execute_in_process(
-        instance=instance,
-        run_config=quiet,
-        raise_on_error=False,
-        tags={
-            "dagster/asset_partition_range_start": f"{min(months)}-01",
-            "dagster/asset_partition_range_end": f"{max(months)}-01",
-        },
-    )
-    ok = _report(f"ingest {min(months)}..{max(months)}", result, started)
-    started = time.perf_counter()
-    build_result = build.execute_in_process(
-        instance=instance, run_config=quiet, raise_on_error=False
-    )
-    ok &= _report("build warehouse", build_result, started)
-    if not build_result.success:
-        return ok
-    # The reports of the last month, as the reports_after_build sensor requests them.
-    from dagster_project.defs.automation import quarter_partition_key
-
+    for line in recover(instance, paths.temp_roots()).lines():
+        print(f"Recovered from a crashed run: {line}")
     month_key = f"{max(months)}-01"
-    for job_name, partition_key in (
-        ("monthly_reports", month_key),
-        ("quarterly_return", quarter_partition_key(month_key)),
-    ):
+    steps: list[tuple[str, str, dict]] = [
+        (
+            f"ingest {min(months)}..{max(months)}",
+            "ingest_month",
+            {
+                "tags": {
+                    "dagster/asset_partition_range_start": f"{min(months)}-01",
+                    "dagster/asset_partition_range_end": month_key,
+                }
+            },
+        ),
+        ("build warehouse", "build_warehouse", {}),
+        ("publish warehouse", "publish_warehouse", {}),
+        (f"monthly_reports {max(months)}", "monthly_reports", {"partition_key": month_key}),
+        (
+            f"quarterly_return {quarter_partition_key(month_key)[:7]}",
+            "quarterly_return",
+            {"partition_key": quarter_partition_key(month_key)},
+        ),
+    ]
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    for label, job_name, options in steps:
         started = time.perf_counter()
         result = definitions.resolve_job_def(job_name).execute_in_process(
-            instance=instance, run_config=quiet, raise_on_error=False, partition_key=partition_key
+            instance=instance, run_config=quiet, raise_on_error=False, **options
         )
-        ok &= _report(f"{job_name} {partition_key[:7]}", result, started)
-    return ok
+        outcome = job_outcome(label, result, time.perf_counter() - started)
+        print_outcome(outcome)
+        if not outcome.success:
+            print_stopped(job_name, paths)
+            return False
+    return True
+
+
+def job_outcome(label: str, result, seconds: float) -> JobOutcome:
+    """What a run did, from its events: failed checks and every step failure's message."""
+    import dagster as dg
+
+    outcome = JobOutcome(label, result.success, seconds)
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                key = "/".join(evaluation.asset_key.path)
+                where = f" {evaluation.partition[:7]}" if evaluation.partition else ""
+                outcome.failed_checks.append(
+                    f"{key}:{evaluation.check_name}{where} ({evaluation.severity.value})"
+                    + (f": {evaluation.description}" if evaluation.description else "")
+                )
+        elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            data = event.event_specific_data
+            failure = getattr(data, "user_failure_data", None)
+            message = failure.description if failure and failure.description else None
+            if message is None and data.error:
+                message = data.error.message.strip()
+            outcome.problems.append(f"step {event.step_key} failed: {message}")
+    return outcome
+
+
+def print_outcome(outcome: JobOutcome) -> None:
+    status = "ok" if outcome.success else "FAILED"
+    print(
+        f"{outcome.label:<24} {status:<7} {outcome.seconds:6.1f}s  "
+        f"checks failing: {len(outcome.failed_checks)}"
+    )
+    for line in (*outcome.failed_checks, *outcome.problems):
+        print(redact(f"    {line}"))
+
+
+def print_stopped(job_name: str, paths: settings.Paths) -> None:
+    published = paths.published_warehouse
+    kept = (
+        f"the published copy {published} is the one of "
+        f"{dt.datetime.fromtimestamp(published.stat().st_mtime):%Y-%m-%d %H:%M}"
+        if published.exists()
+        else "there is no published copy yet"
+    )
+    after = {
+        "ingest_month": "Nothing was built, published or written from this run",
+        "build_warehouse": "The published copy was not replaced and no report was written",
+        "publish_warehouse": "The published copy was not replaced and no report was written",
+    }.get(job_name, "The reports after it were not written")
+    print(
+        f"Stopped: {job_name} failed. {after}: {kept}, and the outputs are those of the last "
+        "good run. Fix what is named above and run again (a rerun replaces the months it "
+        "loads, never duplicates them).",
+        file=sys.stderr,
+    )
 
 
 def print_outputs(paths: settings.Paths, month: str) -> None:
@@ -112,27 +259,3 @@ def print_outputs(paths: settings.Paths, month: str) -> None:
         print(f"Activity extract    {extract}")
     if len(pcns) > 1:
         print(f"(and {len(pcns) - 1} more PCNs under {paths.outputs})")
-
-
-def _report(label: str, result, started: float) -> bool:
-    import dagster as dg
-
-    seconds = time.perf_counter() - started
-    failed_checks = [
-        e.event_specific_data
-        for e in result.all_events
-        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
-        and not e.event_specific_data.passed
-    ]
-    status = "ok" if result.success else "FAILED"
-    print(f"{label:<24} {status:<7} {seconds:6.1f}s  checks failing: {len(failed_checks)}")
-    for evaluation in failed_checks:
-        key = "/".join(evaluation.asset_key.path)
-        print(f"    check {key}:{evaluation.check_name} ({evaluation.severity.value})")
-    if not result.success:
-        for event in result.all_events:
-            if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-                error = event.event_specific_data.error
-                message = error.message.strip() if error else ""
-                print(f"    step {event.step_key} failed: {message}")
-    return result.success

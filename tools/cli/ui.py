@@ -25,6 +25,12 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace, paths: settings.Paths) -> int:
+    print(
+        f"Analysts: query the published copy, {paths.published_warehouse} (open it read-only).\n"
+        f"Never open the working warehouse, {paths.warehouse}: it is the pipeline's, and a "
+        "process holding it makes every run wait for it, then fail.",
+        flush=True,
+    )
     # The dagster beside this interpreter, so an un-activated virtualenv still works; it
     # inherits the environment `pcnmo` prepared.
     dagster = str(Path(sys.executable).parent / "dagster")

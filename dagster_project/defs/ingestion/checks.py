@@ -1,128 +1,281 @@
 """Quality checks on the raw tables, shown beside each raw asset in the Dagster UI.
 
 - `great_expectations_suite` (per table, per month, blocking): the GX suite of
-  `quality.raw_suites` on the rows loaded for the month. Blocking failures stop the
-  models downstream; warnings are reported without stopping them.
+  `quality.raw_suites` on the rows loaded for each month (the loader already enforced its
+  blocking rules before committing the month; this is the second line). A blocking failure
+  fails the step, so nothing downstream is built; its message and metadata name the check,
+  the table, the month, the files and the first failing rows (values with NHS numbers
+  removed).
 - `delivered_and_clean` (per table, per month, warning): the month's file arrived and no row
-  was quarantined, read from the ingestion log.
+  was quarantined, read from the ingestion log; rejected files are named with their reason.
+- `every_file_read` (per month, warning, on the inbox asset): no file in the month folder is
+  one no table reads.
 - `dbt_source_freshness` (per table): `dbt source freshness`, thresholds in the sources YAML.
+
+Over a range of months each month's result is recorded against its own partition, so the UI
+shows every month's own result.
 """
+
+import datetime as dt
+from collections.abc import Iterable
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.ingestion.raw_tables import INBOX_FILES
 from dagster_project.partitions import monthly_partitions
+from dagster_project.step_errors import step_errors
 from ingestion.duckdb_io import PIPELINE_SCHEMA, ensure_schema
+from ingestion.load import UNCLAIMED_SOURCE, UNCLAIMED_TABLE
 from pcnmo.calendar import parse_month
 from pcnmo.contracts import CONTRACTS, TableContract
-from quality.raw_suites import expectations_for, validate
+from pcnmo.redaction import redact
+from quality.raw_suites import ROW_ORIGIN, ExpectationOutcome, SuiteOutcome, split_by_month
+from quality.raw_suites import validate as validate_suite
+
+ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 
 
-def _outcome_table(rows: list[tuple[str, str, str, str, int, str]]) -> dg.MetadataValue:
+def _evaluation(
+    key: dg.AssetKey,
+    check: str,
+    month: dt.date,
+    passed: bool,
+    severity: dg.AssetCheckSeverity,
+    description: str,
+    metadata: dict,
+    blocking: bool = False,
+) -> dg.AssetCheckEvaluation:
+    return dg.AssetCheckEvaluation(
+        asset_key=key,
+        check_name=check,
+        passed=passed,
+        partition=month.isoformat(),
+        severity=severity,
+        description=redact(description),
+        metadata=metadata,
+        blocking=blocking,
+    )
+
+
+def _outcome_table(outcomes: Iterable[ExpectationOutcome]) -> dg.MetadataValue:
     lines = [
-        "| month | expectation | column | severity | unexpected | examples |",
+        "| rule | column | severity | failing rows | first failing rows | values |",
         "|---|---|---|---|---|---|",
     ]
-    lines += [f"| {m} | {e} | {c} | {s} | {n} | {x} |" for m, e, c, s, n, x in rows]
-    return dg.MetadataValue.md("\n".join(lines))
+    lines += [
+        f"| {o.expectation} | {o.column} | {'blocking' if o.blocking else 'warning'} "
+        f"| {o.unexpected_count} | {'; '.join(o.failing_rows)} | {', '.join(o.examples)} |"
+        for o in outcomes
+    ]
+    return dg.MetadataValue.md(redact("\n".join(lines)))
+
+
+def _suite_description(table: TableContract, month: dt.date, outcome: SuiteOutcome) -> str:
+    failures = (*outcome.blocking_failures, *outcome.warnings)
+    if not failures:
+        return f"{month:%Y-%m}: all rules pass on {outcome.rows} rows of {table.qualified_name}."
+    parts = [
+        f"{'BLOCKING' if o.blocking else 'warning'} {o.expectation} on {o.column}: "
+        f"{o.unexpected_count} row(s) ({'; '.join(o.failing_rows)}"
+        f"{'; values ' + ', '.join(o.examples) if o.examples else ''})"
+        for o in failures
+    ]
+    return f"{month:%Y-%m} {table.qualified_name}: " + " | ".join(parts)
 
 
 def build_expectations_check(table: TableContract) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=list(table.asset_key),
-        name="great_expectations_suite",
-        description=f"Great Expectations suite on the month's rows of {table.qualified_name}.",
-        blocking=True,
+    key = dg.AssetKey(list(table.asset_key))
+    name = "great_expectations_suite"
+
+    @dg.multi_asset_check(
+        specs=[
+            dg.AssetCheckSpec(
+                name,
+                asset=key,
+                description=f"Great Expectations suite on each month's rows of "
+                f"{table.qualified_name}: required values, pseudonyms never NHS numbers, "
+                "unique keys (blocking); ranges and date order (warnings). A blocking failure "
+                "names the file and rows and stops everything downstream.",
+                blocking=True,
+                partitions_def=monthly_partitions,
+            )
+        ],
+        name=f"{table.source}__{table.name}__{name}",
         pool="duckdb",
-        partitions_def=monthly_partitions,
+        can_subset=True,
     )
-    def _check(
-        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-    ) -> dg.AssetCheckResult:
-        columns = ", ".join([*(c.raw_name for c in table.columns), "_month"])
-        months = sorted(parse_month(key) for key in context.partition_keys)
-        with duckdb.get_connection() as conn:
+    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+        columns = ", ".join(dict.fromkeys([*(c.raw_name for c in table.columns), *ROW_ORIGIN]))
+        months = sorted(parse_month(k) for k in context.partition_keys)
+        with step_errors(), duckdb.get_connection() as conn:
             ensure_schema(conn)
             frame = conn.execute(
                 f"select {columns} from {table.qualified_name} where _month between ? and ?",
                 [months[0], months[-1]],
             ).df()
-        outcome = validate(table, frame)
-        period = f"{months[0]:%Y-%m}" + (f"..{months[-1]:%Y-%m}" if len(months) > 1 else "")
-        blocking = len(outcome.blocking_failures)
-        failures = [
-            (
-                period,
-                o.expectation,
-                o.column,
-                "blocking" if o.blocking else "warning",
-                o.unexpected_count,
-                ", ".join(o.examples),
+        by_month = split_by_month(validate_suite(table, frame), frame)
+        blocked = []
+        for month in months:
+            outcome = by_month.get(month) or SuiteOutcome(table.qualified_name, 0, ())
+            blocking = len(outcome.blocking_failures)
+            failures = (*outcome.blocking_failures, *outcome.warnings)
+            description = _suite_description(table, month, outcome)
+            context.op_execution_context.log_event(
+                _evaluation(
+                    key,
+                    name,
+                    month,
+                    passed=not failures,
+                    severity=dg.AssetCheckSeverity.ERROR
+                    if blocking
+                    else dg.AssetCheckSeverity.WARN,
+                    description=description,
+                    metadata={
+                        "rows_validated": outcome.rows,
+                        "failed_blocking": blocking,
+                        "failed_warning": len(failures) - blocking,
+                        "failures": _outcome_table(failures),
+                    },
+                    blocking=True,
+                )
             )
-            for o in (*outcome.blocking_failures, *outcome.warnings)
-        ]
-        rows = outcome.rows
-        return dg.AssetCheckResult(
-            passed=not failures,
-            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-            metadata={
-                "rows_validated": rows,
-                "expectations": len(expectations_for(table)),
-                "failed_blocking": blocking,
-                "failed_warning": len(failures) - blocking,
-                "failures": _outcome_table(failures),
-            },
-        )
+            if blocking:
+                blocked.append(description)
+        if blocked:
+            raise dg.Failure(
+                description=redact(
+                    f"Blocking check {name} failed on {table.qualified_name}: nothing "
+                    "downstream is built from this run.\n" + "\n".join(blocked)
+                ),
+                allow_retries=False,
+            )
+        yield from ()
 
     return _check
 
 
+def _delivery_description(month: dt.date, rows: list[tuple]) -> tuple[bool, str]:
+    logged = [r for r in rows if r[0] == month]
+    if not logged:
+        return False, f"{month:%Y-%m}: not loaded"
+    problems = [
+        f"{file}: {message}" for _, file, status, _, message in logged if status != "loaded"
+    ]
+    quarantined = sum(r[3] for r in logged)
+    if quarantined:
+        problems.append(f"{quarantined} row(s) quarantined: see pipeline.quarantine")
+    if not problems:
+        return True, f"{month:%Y-%m}: delivered, nothing quarantined"
+    return False, f"{month:%Y-%m}: " + "; ".join(problems)
+
+
 def build_delivery_check(table: TableContract) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=list(table.asset_key),
-        name="delivered_and_clean",
-        description="The month's file arrived and every row loaded (none quarantined).",
+    key = dg.AssetKey(list(table.asset_key))
+    name = "delivered_and_clean"
+
+    @dg.multi_asset_check(
+        specs=[
+            dg.AssetCheckSpec(
+                name,
+                asset=key,
+                description="The month's file arrived and every row loaded (none quarantined); "
+                "names any file rejected and why.",
+                partitions_def=monthly_partitions,
+            )
+        ],
+        name=f"{table.source}__{table.name}__{name}",
         pool="duckdb",
-        partitions_def=monthly_partitions,
+        can_subset=True,
     )
-    def _check(
-        context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource
-    ) -> dg.AssetCheckResult:
-        months = [parse_month(key) for key in context.partition_keys]
-        with duckdb.get_connection() as conn:
+    def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+        months = sorted(parse_month(k) for k in context.partition_keys)
+        with step_errors(), duckdb.get_connection() as conn:
             ensure_schema(conn)
             rows = conn.execute(
-                f"select month, status, rows_quarantined, message "
+                f"select month, file_name, status, rows_quarantined, message "
                 f"from {PIPELINE_SCHEMA}.ingestion_log "
                 "where source = ? and table_name = ? and month between ? and ? "
                 "order by month, file_name",
-                [table.source, table.name, min(months), max(months)],
+                [table.source, table.name, months[0], months[-1]],
             ).fetchall()
-        problems = [f"{m:%Y-%m}: {msg}" for m, status, _, msg in rows if status != "loaded"]
-        quarantined = sum(r[2] for r in rows)
-        if quarantined:
-            problems.append(f"{quarantined} row(s) quarantined: see pipeline.quarantine")
-        logged_months = {r[0] for r in rows}
-        problems += [f"{m:%Y-%m}: not loaded" for m in months if m not in logged_months]
-        return dg.AssetCheckResult(
-            passed=not problems,
-            severity=dg.AssetCheckSeverity.WARN,
-            description="; ".join(problems) if problems else "delivered, nothing quarantined",
-            metadata={
-                "months_loaded": len({r[0] for r in rows if r[1] == "loaded"}),
-                "months_missing": len({r[0] for r in rows if r[1] == "missing"}),
-                "files_rejected": sum(1 for r in rows if r[1] == "rejected"),
-                "rows_quarantined": quarantined,
-            },
-        )
+        for month in months:
+            passed, description = _delivery_description(month, rows)
+            logged = [r for r in rows if r[0] == month]
+            context.op_execution_context.log_event(
+                _evaluation(
+                    key,
+                    name,
+                    month,
+                    passed=passed,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    description=description,
+                    metadata={
+                        "files_loaded": sum(1 for r in logged if r[2] == "loaded"),
+                        "files_missing": sum(1 for r in logged if r[2] == "missing"),
+                        "files_rejected": sum(1 for r in logged if r[2] == "rejected"),
+                        "rows_quarantined": sum(r[3] for r in logged),
+                    },
+                )
+            )
+        yield from ()
 
     return _check
 
 
 @dg.multi_asset_check(
     specs=[
-        dg.AssetCheckSpec("dbt_source_freshness", asset=list(table.asset_key))
+        dg.AssetCheckSpec(
+            "every_file_read",
+            asset=INBOX_FILES,
+            description="Every file in the month's inbox folder is one a table reads: names "
+            "each file that none does.",
+            partitions_def=monthly_partitions,
+        )
+    ],
+    pool="duckdb",
+    can_subset=True,
+)
+def every_file_read(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+    months = sorted(parse_month(k) for k in context.partition_keys)
+    with step_errors(), duckdb.get_connection() as conn:
+        ensure_schema(conn)
+        rows = conn.execute(
+            f"select month, file_name from {PIPELINE_SCHEMA}.ingestion_log "
+            "where source = ? and table_name = ? and month between ? and ? order by 1, 2",
+            [UNCLAIMED_SOURCE, UNCLAIMED_TABLE, months[0], months[-1]],
+        ).fetchall()
+    for month in months:
+        names = [file for m, file in rows if m == month]
+        description = (
+            f"{month:%Y-%m}: no table reads {', '.join(names)}: rename as docs/extracts.md "
+            "gives, or remove"
+            if names
+            else f"{month:%Y-%m}: every file is read by a table"
+        )
+        context.op_execution_context.log_event(
+            _evaluation(
+                INBOX_FILES,
+                "every_file_read",
+                month,
+                passed=not names,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=description,
+                metadata={"unclaimed_files": len(names)},
+            )
+        )
+    yield from ()
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            "dbt_source_freshness",
+            asset=list(table.asset_key),
+            description=f"dbt source freshness of {table.qualified_name}: the latest load is "
+            "no older than the thresholds in its sources YAML (the delivery rhythm).",
+        )
         for table in CONTRACTS
     ],
     pool="duckdb",
@@ -142,6 +295,7 @@ def dbt_source_freshness(dbt: DbtCliResource):
             check_name="dbt_source_freshness",
             passed=status == "pass",
             severity=dg.AssetCheckSeverity.WARN,
+            description=f"{table.qualified_name}: {status}",
             metadata={
                 "status": status,
                 "max_loaded_at": str(result.get("max_loaded_at")) if result else "",
@@ -153,5 +307,6 @@ def dbt_source_freshness(dbt: DbtCliResource):
 CHECKS: list[dg.AssetChecksDefinition] = [
     *(build_expectations_check(table) for table in CONTRACTS),
     *(build_delivery_check(table) for table in CONTRACTS),
+    every_file_read,
     dbt_source_freshness,
 ]

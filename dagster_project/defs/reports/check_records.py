@@ -8,6 +8,8 @@ from typing import Any
 import dagster as dg
 from dagster._core.event_api import PartitionKeyFilter
 
+from pcnmo.redaction import redact
+
 
 def _detail(evaluation: dg.AssetCheckEvaluation) -> str:
     """The check's description, or else its metadata as 'name: value' pairs, so a failure
@@ -34,7 +36,7 @@ def _record(key: dg.AssetCheckKey, record: Any, partition: str | None) -> dict[s
         "severity": evaluation.severity.value,
         "partition": partition,
         "evaluated_at": dt.datetime.fromtimestamp(record.create_timestamp),
-        "description": _detail(evaluation),
+        "description": redact(_detail(evaluation)),
     }
 
 

@@ -20,6 +20,7 @@ from dagster_project.defs.transform import checks as transform_checks
 from dagster_project.defs.transform.dbt_models import pcnmo_dbt_models
 from dagster_project.defs.transform.project import dbt_project
 from dagster_project.partitions import financial_quarter_partitions, monthly_partitions
+from dagster_project.step_errors import step_errors
 from pcnmo import settings
 from pcnmo.calendar import financial_quarter
 from pcnmo.publish import publish_warehouse
@@ -206,9 +207,11 @@ def reports_icb_pcn_comparator_quarterly(
 )
 def reports_published_warehouse(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """The analysts' read-only copy of the marts and seeds (with their descriptions), rebuilt
-    in a new DuckDB file and swapped in atomically at data_dir/published/pcnmo.duckdb."""
+    in a new DuckDB file and swapped in atomically at data_dir/published/pcnmo.duckdb. Runs
+    in its own job after a successful build only."""
     target = settings.paths().published_warehouse
-    tables = publish_warehouse(Path(duckdb.database), target)
+    with step_errors():
+        tables = publish_warehouse(Path(duckdb.database), target)
     lines = ["| table | rows |", "|---|---|"]
     lines += [f"| {t.schema}.{t.table} | {t.rows:,} |" for t in tables]
     return dg.MaterializeResult(

@@ -1,10 +1,145 @@
+"""The dbt models and their tests as one Dagster step.
+
+- Before dbt starts, the step waits for another process's lock on the working warehouse (an
+  analyst who opened the wrong file), as every writer does; dbt-duckdb's own connect retries
+  (profiles.yml) cover the moment between.
+- A failing dbt test carries its failing rows (or, for a uniqueness test, the repeated keys):
+  once dbt has finished and let go of the file, the test's compiled query is run again,
+  read-only, for its first rows, which go into the check's metadata and description (values
+  with NHS numbers removed).
+- Every test has a description in the UI: its own, else one made from what it tests.
+"""
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+import duckdb
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.defs.transform.project import dbt_project
+from dagster_project.step_errors import LOCK_RETRIES, lock_retry_seconds, step_errors
+from ingestion.duckdb_io import connect
+from pcnmo import settings
+from pcnmo.redaction import redact
+from pcnmo.warehouse_lock import is_lock_conflict
+
+FAILING_ROWS_SHOWN = 5
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool="duckdb")
-def pcnmo_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def describe_test(test: Mapping[str, Any]) -> str:
+    """What a dbt test checks, in words, when it has no description of its own."""
+    if test.get("description"):
+        return test["description"]
+    metadata = test.get("test_metadata") or {}
+    kwargs = metadata.get("kwargs") or {}
+    what = metadata.get("name") or test.get("name", "singular test")
+    column = kwargs.get("column_name") or ", ".join(kwargs.get("combination_of_columns") or [])
+    severity = (test.get("config") or {}).get("severity", "error").lower()
+    on = f" on {column}" if column else ""
+    effect = "a failure stops the build" if severity == "error" else "a failure warns"
+    return f"dbt test {what}{on} ({effect}): {test.get('name', '')}"
+
+
+class PcnmoDbtTranslator(DagsterDbtTranslator):
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=describe_test(manifest["nodes"][unique_id]))
+
+
+def _markdown(columns: list[str], rows: list[tuple]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    return redact("\n".join(lines))
+
+
+def _failing_rows(warehouse: Path, compiled_sql: str) -> tuple[list[str], list[tuple]]:
+    with connect(warehouse, read_only=True) as conn:
+        cursor = conn.execute(
+            f"select * from ({compiled_sql.strip().rstrip(';')}) limit {FAILING_ROWS_SHOWN}"
+        )
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def with_failing_rows(
+    result: dg.AssetCheckResult, run_results: Mapping[str, Any], warehouse: Path
+) -> dg.AssetCheckResult:
+    """The failed test's result, with its first failing rows in the metadata and description."""
+    unique_id = result.metadata.get("unique_id")
+    unique_id = getattr(unique_id, "value", unique_id)
+    compiled = next(
+        (r.get("compiled_code") for r in run_results["results"] if r["unique_id"] == unique_id),
+        None,
+    )
+    if not compiled:
+        return result
+    try:
+        columns, rows = _failing_rows(warehouse, compiled)
+    except duckdb.Error as error:
+        detail = redact(f"the failing rows could not be read again ({error})")
+        return result._replace(description=detail)
+    count = result.metadata.get("dagster_dbt/failed_row_count")
+    count = getattr(count, "value", count)
+    shown = "; ".join(
+        ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows
+    )
+    return result._replace(
+        description=redact(f"{count} failing row(s); first: {shown}"),
+        metadata={**result.metadata, "failing_rows": dg.MetadataValue.md(_markdown(columns, rows))},
+    )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    pool="duckdb",
+    dagster_dbt_translator=PcnmoDbtTranslator(),
+)
+def pcnmo_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """All seeds, staging, intermediate and mart models of dbt_pcnmo, with their dbt tests."""
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    warehouse = settings.paths().warehouse
+    with step_errors():
+        connect(warehouse, on_wait=context.log.warning).close()
+    invocation = dbt.cli(
+        ["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False
+    )
+    failed: list[dg.AssetCheckResult] = []
+    for event in invocation.stream():
+        if isinstance(event, dg.AssetCheckResult) and not event.passed:
+            failed.append(event)  # given its failing rows once dbt lets go of the file
+        else:
+            yield event
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except FileNotFoundError:  # dbt stopped before running anything
+        run_results = {"results": []}
+    for result in failed:
+        yield with_failing_rows(result, run_results, warehouse)
+    if invocation.is_successful():
+        return
+    errors = [
+        f"{r['unique_id']}: {r.get('message') or r['status']}"
+        for r in run_results["results"]
+        if r["status"] in ("error", "fail")
+    ]
+    if not errors or any(is_lock_conflict(Exception(e)) for e in errors):
+        # dbt could not open the warehouse (another process took the lock just after the wait
+        # above): run the step again rather than lose the build.
+        raise dg.RetryRequested(max_retries=LOCK_RETRIES, seconds_to_wait=lock_retry_seconds())
+    raise dg.Failure(
+        description=redact(
+            "dbt build failed: "
+            + "; ".join(errors)
+            + ". Nothing after the build (published copy, reports) is written from this run."
+        ),
+        allow_retries=False,
+    )
