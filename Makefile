@@ -38,9 +38,10 @@ demo: install
 	@echo
 	@echo "Done. Everything lives under $(PCNMO_DATA_DIR):"
 	@echo "  inbox (the synthetic extracts)  $(PCNMO_DATA_DIR)/inbox/<YYYY-MM>/"
-	@echo "  warehouse (DuckDB)              $(PCNMO_DATA_DIR)/warehouse/pcnmo.duckdb"
-	@echo "  quarantined rows                $(PCNMO_DATA_DIR)/quarantine/<YYYY-MM>/"
 	@echo "  published copy (for analysts)   $(PCNMO_DATA_DIR)/published/pcnmo.duckdb"
+	@echo "  quarantined rows                $(PCNMO_DATA_DIR)/quarantine/<YYYY-MM>/"
+	@echo "  working warehouse (pipeline's own: analysts never open it)"
+	@echo "                                  $(PCNMO_DATA_DIR)/warehouse/pcnmo.duckdb"
 	@echo "  reports                         $(PCNMO_DATA_DIR)/outputs/<PCN>/<YYYY-MM or YYYY-YY-Qn>/"
 	@echo "Next: 'make ui' for lineage and checks, 'make render' to see the reports as PDF/PNG,"
 	@echo "or query the published copy (see README)."

@@ -76,9 +76,10 @@ def _cleaned_names(name: str, formats: tuple[str, ...]) -> list[str]:
     stem = re.sub(r"\s*(-\s*copy|_copy|\(\s*copy\s*\)|\(\d+\)|\[\d+\])\s*$", "", stem, flags=re.I)
     stem = re.sub(r"\.(csv|xlsx|xls|txt)$", "", stem.strip(), flags=re.IGNORECASE)
     stem = re.sub(r"([0-9]{4})[-_ ]([0-9]{2})$", r"\1\2", stem)
-    stem = re.sub(r"[\s-]+", "_", stem)
+    # Spaces for underscores, and (for names spelt with underscores) hyphens too.
+    stems = dict.fromkeys([re.sub(r"\s+", "_", stem), re.sub(r"[\s-]+", "_", stem)])
     extensions = [extension.lower()] if extension.lower() in formats else list(formats)
-    return [f"{stem}.{ext}" for ext in extensions]
+    return [f"{s}.{ext}" for s in stems for ext in extensions]
 
 
 def looks_like_this_table(table: TableContract, path: Path) -> str | None:

@@ -126,6 +126,8 @@ class MonthRejected(Exception):
             "Fix or replace the file(s) in the inbox and run the month again; rows already "
             "loaded for this month are unchanged."
         )
+        self.table = table
+        self.month = month
         self.rejections = rejections
 
 

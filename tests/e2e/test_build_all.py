@@ -1,20 +1,42 @@
 """The whole monthly pipeline through Dagster, on a small synthetic ICB and on real public files.
 
-Runs the same jobs the schedule and `make demo` run (`ingest_month` over a range of months,
-then `build_warehouse`), into a throwaway data directory, and checks the outcome in the
-warehouse itself rather than trusting the run status.
+Runs the same jobs the schedule, its sensors and `make demo` run (`ingest_month` over a range
+of months, then `build_warehouse`, `publish_warehouse` and the reports), into a throwaway data
+directory with its own Dagster instance, and checks the outcome in the warehouse itself rather
+than trusting the run status.
+
+The inbox is hostile too: valid NHS numbers are typed into text columns of the generated
+files (both clinical systems, CSV and xlsx), and a later month arrives broken (a patients file
+without its header row, a misnamed file, a stray file named with an NHS number), which
+`pcnmo run`'s own orchestration must stop at. Every store is then searched for the planted
+numbers: both warehouses, the quarantine, the outputs, the Dagster instance (run and event
+storage, compute logs), dbt's logs and the console.
 """
 
+import csv
+import hashlib
+import io
+import os
 import re
 import shutil
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import openpyxl
 import pytest
 
+from pcnmo import settings
 from pcnmo.contracts import CONTRACTS
 from synthetic import SyntheticConfig, generate
+from tests.conftest import REPO_ROOT
+from tests.ingestion.hostile import leaked, warehouse_texts
 from tests.ingestion.test_real_public_files import EPD_FILES, LIST_SIZE_FILES, ODS_FILES
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +55,12 @@ def _nhs_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def _run(job_name: str, months: list[str] | None = None) -> dg.ExecuteInProcessResult:
+def _run(
+    job_name: str,
+    months: list[str] | None = None,
+    instance: dg.DagsterInstance | None = None,
+    partition_key: str | None = None,
+) -> dg.ExecuteInProcessResult:
     from dagster_project.definitions import defs
 
     tags = {}
@@ -46,7 +73,10 @@ def _run(job_name: str, months: list[str] | None = None) -> dg.ExecuteInProcessR
         defs()
         .resolve_job_def(job_name)
         .execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(), tags=tags, raise_on_error=False
+            instance=instance or dg.DagsterInstance.ephemeral(),
+            tags=tags,
+            partition_key=partition_key,
+            raise_on_error=False,
         )
     )
 
@@ -70,37 +100,134 @@ def data_dir(tmp_path_factory, dbt_manifest) -> Path:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PCNMO_DATA_DIR", str(path))
         env.setenv("PCNMO_DUCKDB_PATH", str(path / "warehouse" / "pcnmo.duckdb"))
+        env.setenv("DAGSTER_HOME", str(path / "dagster"))
+        (path / "dagster").mkdir(parents=True)
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", path / "dagster" / "dagster.yaml")
         yield path
 
 
+# Valid NHS numbers planted where they do not belong (outside the generator's 999 range).
+PLANTED = ["6000010028", "6000010036", "6000010044", "6000010052", "6000010060", "6000010079"]
+assert all(_nhs_valid(n) for n in PLANTED)
+HOSTILE_MONTH = "2025-07"
+
+
+def _set_cell(path: Path, header: str, text: str) -> None:
+    """Put `text` into the first data row's cell under `header` (CSV or xlsx)."""
+    if path.suffix == ".xlsx":
+        workbook = openpyxl.load_workbook(path)
+        sheet = workbook.worksheets[0]
+        column = [c.value for c in sheet[1]].index(header) + 1
+        sheet.cell(row=2, column=column).value = text
+        workbook.save(path)
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = list(csv.reader(lines))
+    rows[1][rows[0].index(header)] = text
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def _plant(inbox: Path) -> None:
+    """NHS numbers typed into text columns of files that load (they must be redacted)."""
+    may, june = inbox / "2025-05", inbox / "2025-06"
+    _set_cell(
+        may / "EMIS_Z01001_medication_issues_202505.csv", "Drug Name", f"Ramipril {PLANTED[0]}"
+    )
+    spaced = f"{PLANTED[1][:3]}\u00a0{PLANTED[1][3:6]}\u00a0{PLANTED[1][6:]}"
+    _set_cell(may / "S1_Z01002_events_202505.csv", "Description", f"Review {spaced}")
+    _set_cell(june / "safety_alerts_U90001_202506.xlsx", "Title", f"Recall {PLANTED[2]}")
+
+
+def _hostile_month(inbox: Path) -> None:
+    """A month that must be stopped at: nothing of it may reach anything downstream."""
+    folder = inbox / HOSTILE_MONTH
+    folder.mkdir()
+    yyyymm = HOSTILE_MONTH.replace("-", "")
+    patients = (inbox / "2025-06" / "EMIS_Z01001_patients_202506.csv").read_text().splitlines()
+    rows = [f"{PLANTED[3]},{line.split(',', 1)[1]}" for line in patients[1:4]]
+    (folder / f"EMIS_Z01001_patients_{yyyymm}.csv").write_text("\n".join(rows) + "\n")
+    events = (inbox / "2025-06" / "EMIS_Z01001_events_202506.csv").read_text()
+    (folder / f"EMIS_Z01001_events_{yyyymm} (1).csv").write_text(
+        events.replace("\n", f" {PLANTED[4]}\n", 2)
+    )
+    (folder / f"letter for {PLANTED[5][:3]} {PLANTED[5][3:6]} {PLANTED[5][6:]}.txt").write_text(
+        f"NHS number {PLANTED[5]}"
+    )
+
+
+@contextmanager
+def _console() -> Iterator[list[str]]:
+    """Everything written to the console meanwhile: Python's stdout and stderr (pytest has
+    its own in their place) and file descriptors 1 and 2 (subprocesses such as dbt)."""
+    captured: list[str] = []
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        saved = [os.dup(1), os.dup(2)]
+        streams = sys.stdout, sys.stderr
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        text = io.TextIOWrapper(os.fdopen(os.dup(sink.fileno()), "wb"), write_through=True)
+        sys.stdout = sys.stderr = text
+        try:
+            yield captured
+        finally:
+            sys.stdout, sys.stderr = streams
+            text.close()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            sink.seek(0)
+            captured.append(sink.read().decode("utf-8", "replace"))
+
+
+def _fingerprint(paths: list[Path]) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
+
+
+@dataclass
+class Pipeline:
+    summary: object
+    ingest: dg.ExecuteInProcessResult
+    build: dg.ExecuteInProcessResult
+    published_and_reported: list[dg.ExecuteInProcessResult]
+    before_hostile: dict[str, str]  # fingerprints of the published copy and every output
+    hostile_ok: bool
+    console: str
+
+
 @pytest.fixture(scope="module")
-def synthetic(data_dir):
+def pipeline(data_dir) -> Pipeline:
+    from tools.cli.run import run_pipeline
+
     summary = generate(data_dir / "inbox", TINY)
-    ingest = _run("ingest_month", MONTHS)
-    build = _run("build_warehouse")
-    return summary, ingest, build
+    _plant(data_dir / "inbox")
+    instance = dg.DagsterInstance.get()
+    with _console() as console:
+        ingest = _run("ingest_month", MONTHS, instance)
+        build = _run("build_warehouse", instance=instance)
+        after = [
+            _run("publish_warehouse", instance=instance),
+            _run("monthly_reports", instance=instance, partition_key=f"{MONTHS[-1]}-01"),
+            _run("quarterly_return", instance=instance, partition_key="2025-04-01"),
+        ]
+        paths = settings.paths()
+        before = _fingerprint([paths.published_warehouse, *paths.outputs.rglob("*")])
+        _hostile_month(data_dir / "inbox")
+        hostile_ok = run_pipeline([HOSTILE_MONTH], paths)
+    return Pipeline(summary, ingest, build, after, before, hostile_ok, console[0])
 
 
 @pytest.fixture(scope="module")
-def report_outputs(data_dir, synthetic) -> list[Path]:
-    """The report jobs run on the built marts for the last month and its quarter, as the
-    sensor after a build runs them."""
-    from dagster_project.definitions import defs
+def synthetic(pipeline):
+    return pipeline.summary, pipeline.ingest, pipeline.build
 
-    for job_name, partition in (
-        ("monthly_reports", "2025-06-01"),
-        ("quarterly_return", "2025-04-01"),
-    ):
-        result = (
-            defs()
-            .resolve_job_def(job_name)
-            .execute_in_process(
-                instance=dg.DagsterInstance.ephemeral(),
-                partition_key=partition,
-                raise_on_error=False,
-            )
-        )
-        assert result.success, job_name
+
+@pytest.fixture(scope="module")
+def report_outputs(data_dir, pipeline) -> list[Path]:
+    """The outputs of the report jobs the pipeline ran on the built marts for the last month
+    and its quarter, as the sensor after a build runs them."""
+    assert all(result.success for result in pipeline.published_and_reported)
     return sorted(p for p in (data_dir / "outputs").rglob("*") if p.is_file())
 
 
@@ -322,3 +449,60 @@ def test_the_report_jobs_write_every_output_from_the_built_marts(report_outputs,
         for r in warehouse.execute("select pcn_code from marts.dim_pcns where is_open").fetchall()
     }
     assert shown and shown <= icb_pcns and set(pcns) <= shown
+
+
+def test_publish_and_reports_run_after_a_successful_build(pipeline):
+    assert all(result.success for result in pipeline.published_and_reported)
+    assert settings.paths().published_warehouse.exists()
+    assert list(settings.paths().outputs.rglob("*_dashboard.xlsx"))
+
+
+def test_a_hostile_month_stops_the_run_and_nothing_downstream_changes(pipeline):
+    assert pipeline.hostile_ok is False
+    console = pipeline.console
+    assert "Stopped: ingest_month failed. Nothing was built, published or written" in console
+    assert "EMIS_Z01001_patients_202507.csv" in console and "is the header row missing?" in console
+    assert "rename it to 'EMIS_Z01001_events_202507.csv'" in console
+    paths = settings.paths()
+    assert _fingerprint([paths.published_warehouse, *paths.outputs.rglob("*")]) == (
+        pipeline.before_hostile
+    )
+    last_run = dg.DagsterInstance.get().get_runs(limit=1)[0]
+    assert (last_run.job_name, last_run.status) == ("ingest_month", dg.DagsterRunStatus.FAILURE)
+
+
+def test_the_file_no_table_reads_is_listed_by_name_with_its_number_removed(pipeline, warehouse):
+    listed = warehouse.execute(
+        "select file_name from pipeline.ingestion_log where status = 'unclaimed'"
+    ).fetchall()
+    assert listed == [("letter for [number removed].txt",)]
+
+
+def _texts_under(folder: Path) -> list[str]:
+    """Every file under `folder` as text: workbooks member by member, anything else by its
+    bytes (SQLite stores, logs), except DuckDB files (read through DuckDB instead)."""
+    texts = []
+    for path in folder.rglob("*"):
+        if not path.is_file() or path.suffix in (".duckdb", ".wal"):
+            continue
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as archive:
+                texts += [archive.read(n).decode("utf-8", "replace") for n in archive.namelist()]
+        else:
+            texts.append(path.read_bytes().decode("latin-1"))
+    return texts
+
+
+def test_no_planted_nhs_number_is_anywhere(pipeline, data_dir):
+    paths = settings.paths()
+    places = {"console": [pipeline.console]}
+    for name, path in (("warehouse", paths.warehouse), ("published", paths.published_warehouse)):
+        with duckdb.connect(str(path), read_only=True) as conn:
+            places[name] = warehouse_texts(conn)
+    for folder in data_dir.iterdir():
+        if folder.name != "inbox":  # what was delivered, as delivered
+            places[folder.name] = _texts_under(folder)
+    places["dbt logs"] = _texts_under(REPO_ROOT / "dbt_pcnmo" / "logs")
+    assert places["dagster"] and places["quarantine"] and places["outputs"]
+    found = {name: leaked(PLANTED, texts)[:1] for name, texts in places.items()}
+    assert not {name: hits for name, hits in found.items() if hits}

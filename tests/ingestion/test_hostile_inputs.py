@@ -22,6 +22,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -732,6 +733,15 @@ def a_quantity_with_a_thousands_separator(folder, planted):
     rows = _rows(MEDICATION_ISSUES, "emis", planted)
     rows[0]["quantity"] = "1,000"
     write_csv(folder / emis("medication_issues"), MEDICATION_ISSUES, "emis", rows)
+
+
+@case(EPD, Accepted(f"EPD_{YYYYMM}.csv", 3, (("nic", Decimal("943476.5919")),)))
+def a_cost_whose_digits_read_like_an_nhs_number(folder, planted):
+    # 9434765919 passes modulus 11, but a cost is a number, never redacted: only a number
+    # whose whole part is an NHS number is one.
+    rows = _rows(EPD, "epd", planted)
+    rows[0]["nic"] = "943476.5919"
+    write_csv(folder / f"EPD_{YYYYMM}.csv", EPD, "epd", rows)
 
 
 @case(DISCHARGES, Accepted(s1("discharges"), 0))

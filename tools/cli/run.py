@@ -132,7 +132,8 @@ class JobOutcome:
     label: str
     success: bool
     seconds: float
-    failed_checks: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)  # blocking: each in full
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # check -> months
     problems: list[str] = field(default_factory=list)
 
 
@@ -184,6 +185,13 @@ def run_pipeline(months: list[str], paths: settings.Paths) -> bool:
     return True
 
 
+def _innermost(error) -> str:
+    """The user's own message of a step error (Dagster wraps it in its own)."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
 def job_outcome(label: str, result, seconds: float) -> JobOutcome:
     """What a run did, from its events: failed checks and every step failure's message."""
     import dagster as dg
@@ -192,29 +200,31 @@ def job_outcome(label: str, result, seconds: float) -> JobOutcome:
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if not evaluation.passed:
-                key = "/".join(evaluation.asset_key.path)
-                where = f" {evaluation.partition[:7]}" if evaluation.partition else ""
-                outcome.failed_checks.append(
-                    f"{key}:{evaluation.check_name}{where} ({evaluation.severity.value})"
-                    + (f": {evaluation.description}" if evaluation.description else "")
-                )
+            if evaluation.passed:
+                continue
+            check = f"{'/'.join(evaluation.asset_key.path)}:{evaluation.check_name}"
+            if evaluation.severity == dg.AssetCheckSeverity.WARN:
+                month = (evaluation.partition or "")[:7]
+                outcome.warnings.setdefault(check, []).append(month)
+            else:
+                outcome.failed_checks.append(f"{check}: {evaluation.description or ''}")
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             data = event.event_specific_data
             failure = getattr(data, "user_failure_data", None)
             message = failure.description if failure and failure.description else None
             if message is None and data.error:
-                message = data.error.message.strip()
+                message = _innermost(data.error)
             outcome.problems.append(f"step {event.step_key} failed: {message}")
     return outcome
 
 
 def print_outcome(outcome: JobOutcome) -> None:
     status = "ok" if outcome.success else "FAILED"
-    print(
-        f"{outcome.label:<24} {status:<7} {outcome.seconds:6.1f}s  "
-        f"checks failing: {len(outcome.failed_checks)}"
-    )
+    failing = len(outcome.failed_checks) + len(outcome.warnings)
+    print(f"{outcome.label:<24} {status:<7} {outcome.seconds:6.1f}s  checks failing: {failing}")
+    for check, months in outcome.warnings.items():
+        when = f" ({', '.join(m for m in months if m)})" if any(months) else ""
+        print(f"    warning {check}{when}")
     for line in (*outcome.failed_checks, *outcome.problems):
         print(redact(f"    {line}"))
 
