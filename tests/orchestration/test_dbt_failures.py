@@ -1,15 +1,19 @@
 """A failing dbt test in the UI carries its failing rows (values with NHS numbers removed),
-and every dbt test has a description."""
+and every dbt test has a description.
+
+The dbt asset module reads dbt's manifest when it is imported, so it is imported inside the
+tests, after the `dbt_manifest` fixture has prepared the manifest (a module-level import would
+read a stale one, or none in a fresh clone)."""
 
 from __future__ import annotations
 
 import dagster as dg
 import duckdb
 
-from dagster_project.defs.transform.dbt_models import describe_test, with_failing_rows
 
+def test_a_failed_test_carries_its_first_failing_rows(tmp_path, dbt_manifest):
+    from dagster_project.defs.transform.dbt_models import with_failing_rows
 
-def test_a_failed_test_carries_its_first_failing_rows(tmp_path):
     warehouse = tmp_path / "pcnmo.duckdb"
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute(
@@ -42,7 +46,9 @@ def test_a_failed_test_carries_its_first_failing_rows(tmp_path):
     assert not result.passed and result.check_name == "not_null_kpi_value"
 
 
-def test_a_test_without_a_description_gets_one_from_what_it_tests():
+def test_a_test_without_a_description_gets_one_from_what_it_tests(dbt_manifest):
+    from dagster_project.defs.transform.dbt_models import describe_test
+
     test = {
         "name": "not_null_fct_kpi_values_kpi_id",
         "description": "",

@@ -8,6 +8,8 @@
   read-only, for its first rows, which go into the check's metadata and description (values
   with NHS numbers removed).
 - Every test has a description in the UI: its own, else one made from what it tests.
+- If the step fails while dbt runs, dbt is stopped with it: a dbt left running would hold the
+  warehouse, and every later step would wait for it.
 """
 
 from collections.abc import Iterator, Mapping
@@ -113,11 +115,17 @@ def pcnmo_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
         ["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False
     )
     failed: list[dg.AssetCheckResult] = []
-    for event in invocation.stream():
-        if isinstance(event, dg.AssetCheckResult) and not event.passed:
-            failed.append(event)  # given its failing rows once dbt lets go of the file
-        else:
-            yield event
+    try:
+        for event in invocation.stream():
+            if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                failed.append(event)  # given its failing rows once dbt lets go of the file
+            else:
+                yield event
+    except BaseException:
+        # Never leave dbt running with the warehouse open: every later step would wait for it.
+        invocation.process.kill()
+        invocation.process.wait()
+        raise
     try:
         run_results = invocation.get_artifact("run_results.json")
     except FileNotFoundError:  # dbt stopped before running anything
