@@ -3,7 +3,8 @@
 A file delivered without its header row has a patient's data where the header should be (an
 NHS number, a date of birth). So that row is quoted only as far as it looks like a header:
 cells that are column names of the table, or that read like one (words, no numbers). A row
-with none of the table's column names is described as a data row and not quoted at all.
+mostly of other cells (a data value can happen to equal a column name) is described as a data
+row and not quoted at all.
 """
 
 from __future__ import annotations
@@ -41,11 +42,15 @@ def looks_like_a_header(cell: str) -> bool:
 def describe_header_row(table: TableContract, header: list[str], row: int = 1) -> str:
     """The header row (`row`) for a message: its header-like cells quoted, the rest counted."""
     known = column_names(table)
-    if not any(normalise_header(cell) in known for cell in header):
+    filled = [cell for cell in header if cell.strip()]
+    names = sum(normalise_header(cell) in known for cell in filled)
+    # A data value can equal a column name ('eFI'); a header row is mostly column names, and
+    # a title line above it ('Search: patients on the LD register') is words.
+    if names * 2 < len(filled) and not all(looks_like_a_header(cell) for cell in filled):
         return (
-            f"row {row} has none of this table's column names in its {len(header)} cells, so "
-            f"it looks like a data row: is the header row missing? (row {row} is not shown, as "
-            "it may hold patient data)"
+            f"row {row} has {names} of this table's column names in its {len(filled)} cells, "
+            f"so it looks like a data row: is the header row missing? (row {row} is not shown, "
+            "as it may hold patient data)"
         )
     cells = [c for c in header if c.strip()][:SHOWN_CELLS]
     shown = [repr(c) for c in cells if looks_like_a_header(c)]

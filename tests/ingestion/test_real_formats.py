@@ -210,7 +210,8 @@ def test_every_date_spelling_either_system_writes_is_read(conn, inbox, month_dir
         month_dir / EMIS_PATIENTS,
         PATIENTS,
         "emis",
-        [emis_patient(NUMBERS[0], date_of_birth=written)],
+        # Registered after every birth date below (a registration before birth is quarantined).
+        [emis_patient(NUMBERS[0], date_of_birth=written, registration_date="01/04/2010")],
     )
 
     result = _load(conn, PATIENTS, inbox)
