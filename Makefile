@@ -52,9 +52,14 @@ run: install
 status: install
 	$(BIN)/pcnmo status
 
+# sqlfluff's dbt templater compiles the project, so it needs a DuckDB file: an empty
+# throwaway one (compiling reads no table).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@lint_dir=$$(mktemp -d) && cd dbt_pcnmo && PCNMO_DUCKDB_PATH=$$lint_dir/lint.duckdb \
+		../$(BIN)/sqlfluff lint models tests/singular --processes 2 --disable-progress-bar \
+		--nocolor; status=$$?; rm -rf $$lint_dir; exit $$status
 
 format: install
 	$(BIN)/ruff check --fix .
