@@ -84,12 +84,12 @@ def long_date(day: object) -> str:
     return f"{day.day} {day:%B %Y}"  # type: ignore[attr-defined]
 
 
-# "(domain.md section 2.5)", "; domain.md section 3.1" and the like: pointers into design notes
-# that a reader of an output cannot open.
+# "(docs/domain.md section 2.5)", "; docs/domain.md section 3.1" and the like: pointers into
+# the repository's documents, which a reader of an output cannot open.
 _DOCUMENT_REFERENCE = re.compile(
-    r"\s*\((?:see )?[\w-]+\.md(?: section [\d.]*\d)?\)"
-    r"|;\s*[\w-]+\.md section [\d.]*\d"
-    r"|\s*\b[\w-]+\.md section [\d.]*\d;?"
+    r"\s*\((?:see )?[\w/-]+\.md(?: sections? [\d.]*\d)?\)"
+    r"|;\s*[\w/-]+\.md sections? [\d.]*\d"
+    r"|\s*\b[\w/-]+\.md sections? [\d.]*\d;?"
 )
 # An absolute path: a slash-separated run of at least two segments from the root (or a drive).
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?[/\\](?:[\w.@+-]+[/\\])+[\w.@+-]*")

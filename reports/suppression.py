@@ -1,7 +1,7 @@
-"""Small-number suppression for every output that leaves the PCN (domain.md section 7).
+"""Small-number suppression for every output that leaves the PCN (docs/domain.md section 7).
 
 One module, used by every writer (ICB return xlsx and CSV, SNOMED activity extract), so the rule
-cannot drift between outputs. The rule is NHS Digital's secondary-care method, which domain.md
+cannot drift between outputs. The rule is NHS Digital's secondary-care method, which docs/domain.md
 recommends for an ICB return:
 
 - a count of 0 stays 0 (a true zero discloses nothing);
@@ -14,7 +14,7 @@ recommends for an ICB return:
 
 Unrounded values stay in the warehouse; only outputs are suppressed. Totals (a PCN row) are
 rounded independently of their practice rows, so rounded parts may not add up to the rounded
-total (domain.md: ensure totals are rounded independently).
+total (docs/domain.md: ensure totals are rounded independently).
 
 Figures that are not about patients (pounds, an audit score, staff counts, alert counts) are
 not suppressed: a KPI follows its `small_number_suppression` flag in seed kpi_definitions.

@@ -8,7 +8,7 @@ Sources (all public; the generator never reads them at run time):
   pins them (codelists/, MIT; the clinical-event lists are copied in
   tests/fixtures/reference/codelists_pincer): pincer-fbc, -lft, -lith_lev, -tft, -electro,
   -renal, -egfr, -hf, -ast, -pep.
-- Members of the STRMEDRWVDEC_COD (SMR declined) refset were not available (domain.md 2.4
+- Members of the STRMEDRWVDEC_COD (SMR declined) refset were not available (docs/domain.md 2.4
   marks them unconfirmed), so declines use the SNOMED CT situation 183944003 "Procedure
   refused"; the warehouse's declined codelist must carry whatever code practices really use.
 """

@@ -35,7 +35,7 @@ import numpy as np
 # Age groups the clinical simulation uses for prescribing propensity.
 AGE_GROUPS = ((0, 17), (18, 44), (45, 64), (65, 74), (75, 84), (85, 200))
 
-# ASTRO-PU age bands (domain.md 4.1), used for EPD-only prescribing rates.
+# ASTRO-PU age bands (docs/domain.md 4.1), used for EPD-only prescribing rates.
 ASTRO_BANDS = (
     (0, 4),
     (5, 14),

@@ -30,7 +30,7 @@ from synthetic.organisations import (
 from synthetic.population import FEMALE_SHARE, band_of, pyramid, quinary_counts
 from synthetic.writer import contract_headers, fixed, spell_date, write_csv, write_xlsx
 
-# domain.md 5.1: the 26 columns of the legacy EPD file, in order.
+# docs/domain.md 5.1: the 26 columns of the legacy EPD file, in order.
 EPD_LEGACY_LAYOUT = (
     "YEAR_MONTH",
     "REGIONAL_OFFICE_NAME",
@@ -59,7 +59,7 @@ EPD_LEGACY_LAYOUT = (
     "ACTUAL_COST",
     "UNIDENTIFIED",
 )
-# domain.md 5.1: the newer "EPD with SNOMED code" layout (ICB columns, presentation names).
+# docs/domain.md 5.1: the newer "EPD with SNOMED code" layout (ICB columns, presentation names).
 EPD_SNOMED_LAYOUT = (
     "YEAR_MONTH",
     "REGIONAL_OFFICE_NAME",
@@ -105,7 +105,7 @@ LIST_SIZE_LAYOUT = (
     "NUMBER_OF_PATIENTS",
 )
 QUINARY_LABELS = (*tuple(f"{lo}_{lo + 4}" for lo in range(0, 95, 5)), "95+")
-# Quinary band -> ASTRO-PU band (domain.md 4.1).
+# Quinary band -> ASTRO-PU band (docs/domain.md 4.1).
 QUINARY_TO_ASTRO = np.array([0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 8, 8, 8])
 EPD_PRODUCTS: tuple[Drug, ...] = (*DRUGS, *(line.drug for line in EPD_ONLY))
 ADDRESS_LINES = tuple(f"Address Line {i}" for i in range(1, 6))
@@ -328,7 +328,7 @@ def write_epd(
             "unidentified": "N",
         }
         if month.folder in snomed_months:
-            # The newer layout spells the month YYYY-MM (domain.md 5.1).
+            # The newer layout spells the month YYYY-MM (docs/domain.md 5.1).
             data["year_month"] = f"{month.start:%Y-%m}"
             name, layout, dialect = (
                 f"EPD_SNOMED_{month.yyyymm}.csv",

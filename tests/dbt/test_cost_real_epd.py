@@ -7,7 +7,7 @@ loaded by the ingestion library, with one change: in the newest epraccur, Acorn 
 since June 2025 for a practice whose postcode lies across the border. dbt then builds
 fct_prescribing_cost. Every expected figure is typed in: ACTUAL_COST summed per practice with
 awk, and ASTRO-PU(cost) per practice worked out with awk from the quinary files, the 2013 cost
-weights (domain.md section 4.1) and the quinary bands mapped to ASTRO-PU bands by hand.
+weights (docs/domain.md section 4.1) and the quinary bands mapped to ASTRO-PU bands by hand.
 """
 
 from __future__ import annotations

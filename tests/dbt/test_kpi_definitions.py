@@ -1,4 +1,5 @@
-"""The KPI dictionary seed (seeds/kpi_definitions.csv) covers design.md section 4 and is coherent.
+"""The KPI dictionary seed (seeds/kpi_definitions.csv) covers docs/design.md section 4 and is
+coherent.
 
 Read with the csv module, so these run without dbt; `dbt test --select kpi_definitions` checks
 the same file's keys and enums once loaded.
@@ -75,9 +76,9 @@ FAMILY_PREFIX = {
     "des_assurance": "DA",
 }
 
-# The 16 KPIs of design.md section 4, typed in by hand, each with the keywords (case-insensitive)
-# that must each appear in the `name` of at least one KPI of that family. Where the dictionary
-# splits a design KPI into several rows, every part is listed.
+# The 16 KPIs of docs/design.md section 4, typed in by hand, each with the keywords
+# (case-insensitive) that must each appear in the `name` of at least one KPI of that family.
+# Where the dictionary splits a design KPI into several rows, every part is listed.
 DESIGN_KPIS: list[tuple[str, str, tuple[str, ...]]] = [
     (
         "clinical_activity",

@@ -5,7 +5,7 @@ at 70 with no gastroprotection (A, worked in the action log), an anticoagulant w
 at 40 (D), asthma with propranolol (G), methotrexate with an FBC but no LFT (ME_LFT, and not
 monitored for CA03), lithium with a level (LI denominator, monitored), and a 76-year-old who
 dies on 20 September with an NSAID. The expected figures are worked out by hand below from
-those specifications (windows per domain.md 3.1), not read back from the SQL.
+those specifications (windows per docs/domain.md 3.1), not read back from the SQL.
 """
 
 from __future__ import annotations

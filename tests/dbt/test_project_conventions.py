@@ -1,4 +1,4 @@
-"""The project's structure rules (style.md §4.2, §4.3, §4.5), checked over a fresh manifest.
+"""The project's structure rules (CONTRIBUTING.md, "House style"), checked over a fresh manifest.
 
 A small, local dbt-project-evaluator: naming per folder, materialisation, schema and Dagster
 group per layer (which also catches a mistyped folder in dbt_project.yml), lineage rules,

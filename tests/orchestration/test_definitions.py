@@ -140,7 +140,7 @@ def _upstream(asset_graph, key: dg.AssetKey) -> set[dg.AssetKey]:
     return seen
 
 
-# The raw extracts each KPI family is computed from (design.md sections 3 and 4), typed in by
+# The raw extracts each KPI family is computed from (docs/design.md sections 3 and 4), typed in by
 # hand so that a KPI quietly losing a source breaks this test.
 KPI_SOURCES = {
     "clinical activity": {

@@ -1,4 +1,4 @@
-"""The small-number rule on hand-written cases (domain.md section 7, NHS Digital method)."""
+"""The small-number rule on hand-written cases (docs/domain.md section 7, NHS Digital method)."""
 
 import pytest
 

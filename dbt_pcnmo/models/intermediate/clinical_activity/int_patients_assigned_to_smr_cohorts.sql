@@ -16,7 +16,7 @@
       whose frailty rests on their codes alone for that reason;
     * potentially addictive medicines: issued on at least min_issue_occasions days in the
       window, or on a current repeat;
-    * at risk of medication harm: the IIF 2022/23 SMR-01A definition (domain.md 1.3), which
+    * at risk of medication harm: the IIF 2022/23 SMR-01A definition (docs/domain.md 1.3), which
       is the PINCER prescribing hazards A, B, C, D, E, F, G, I and K at the month end, as
       int_pincer_hazards_flagged_to_patient_months computes them (OpenSAFELY's windows,
       ages 18 to 120; E and F need the two drugs issued less than 28 days apart).

@@ -1,7 +1,7 @@
 {#
     The PINCER prescribing-safety indicators as OpenSAFELY implements them
     (opensafely/pincer-measures: analysis/study_definition.py, co_prescribing_variables.py,
-    utilities.py co_prescription; domain.md section 3.1), evaluated for every
+    utilities.py co_prescription; docs/domain.md section 3.1), evaluated for every
     patient at the end of every snapshot month (the index date).
 
     Base population: registered on the index date (registered on or before it, neither

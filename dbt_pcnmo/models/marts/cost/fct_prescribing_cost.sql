@@ -1,7 +1,7 @@
 {#
     Prescribing cost per ASTRO-PU of every GP practice and PCN for every reporting period,
     beside the median of its ICB peers, its percentile among them and the saving if it
-    prescribed at that median (OpenPrescribing's methods, domain.md section 4.4).
+    prescribed at that median (OpenPrescribing's methods, docs/domain.md section 4.4).
 
     * Sums, never means: a period's actual_cost and astro_pu_cost are exact decimal sums over
       the months of the period that have both (int_prescribing_costs_joined_to_astro_pu_by_month:

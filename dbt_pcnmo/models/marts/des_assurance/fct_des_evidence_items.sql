@@ -1,5 +1,5 @@
 {#
-    The seven medicines optimisation evidence items (design.md section 4; seed
+    The seven medicines optimisation evidence items (docs/design.md section 4; seed
     des_evidence_items: two DES requirements, five local / ICB assurance items, each labelled)
     for every PCN with member practices in a month, each with a status
     and a sentence giving the figures behind it: the DES evidence checklist of the dashboard
