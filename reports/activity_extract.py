@@ -2,7 +2,9 @@
 the events and patients coded with each SNOMED concept for structured medication reviews,
 high-risk drug monitoring reviews, medicines reconciliations and deprescribing actions, from
 marts.fct_coded_activity_monthly. It leaves the PCN, so both counts go through
-`reports.suppression` (0 stays 0, 1-7 -> '*', others to the nearest 5).
+`reports.suppression` (0 stays 0, 1-7 suppressed, others to the nearest 5). As in the ICB
+return's CSV, the count columns hold only numbers: a suppressed count is empty and its
+`..._suppressed` column says so, so a machine reading the file never meets a '*' in a number.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import duckdb
 
 from reports import warehouse as wh
 from reports.atomic import write_text_atomically
-from reports.suppression import shown_text, suppress_count
+from reports.suppression import SUPPRESSED, shown_text, suppress_count
 
 COLUMNS = (
     "pcn_code",
@@ -26,8 +28,17 @@ COLUMNS = (
     "snomed_code",
     "snomed_term",
     "event_count",
+    "event_count_suppressed",
     "patient_count",
+    "patient_count_suppressed",
 )
+
+
+def _count_and_flag(count: int) -> tuple[str, str]:
+    shown = suppress_count(count)
+    if shown == SUPPRESSED:
+        return "", "true"
+    return shown_text(shown), "false"
 
 
 def build_activity_extract(
@@ -58,8 +69,8 @@ def build_activity_extract(
                 row["activity"],
                 row["snomed_code"],
                 row["snomed_term"],
-                shown_text(suppress_count(row["event_count"])),
-                shown_text(suppress_count(row["patient_count"])),
+                *_count_and_flag(row["event_count"]),
+                *_count_and_flag(row["patient_count"]),
             ]
         )
     return write_text_atomically(output, output_text.getvalue())

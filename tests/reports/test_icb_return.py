@@ -246,16 +246,18 @@ def test_no_patient_identifier_reaches_the_return(icb_return):
 
 
 def test_the_activity_extract_is_per_practice_and_suppressed(extract):
+    counts = ("event_count", "event_count_suppressed", "patient_count", "patient_count_suppressed")
     rows = [
-        (r["practice_code"], r["month"], r["activity"], r["event_count"], r["patient_count"])
+        (r["practice_code"], r["month"], r["activity"], *(r[c] for c in counts))
         for r in csv_rows(extract)
     ]
     assert rows == [
-        (fw.P1, "2026-09", "deprescribing", "10", "*"),
-        (fw.P1, "2026-09", "high_risk_drug_monitoring_review", "*", "*"),
-        (fw.P1, "2026-09", "medicines_reconciliation", "0", "0"),
-        (fw.P1, "2026-09", "structured_medication_review", "15", "10"),
-        (fw.P2, "2026-09", "structured_medication_review", "1235", "1100"),
+        (fw.P1, "2026-09", "deprescribing", "10", "false", "", "true"),
+        (fw.P1, "2026-09", "high_risk_drug_monitoring_review", "", "true", "", "true"),
+        (fw.P1, "2026-09", "medicines_reconciliation", "0", "false", "0", "false"),
+        (fw.P1, "2026-09", "structured_medication_review", "15", "false", "10", "false"),
+        (fw.P2, "2026-09", "structured_medication_review", "1235", "false", "1100", "false"),
     ]
+    assert "*" not in extract.read_text()
     assert {r["snomed_code"] for r in csv_rows(extract)} >= {"1239511000000100"}
     assert leaks(all_text(extract)) == []
