@@ -1,4 +1,5 @@
 import datetime
+import logging
 import subprocess
 import sys
 
@@ -196,3 +197,24 @@ def test_the_published_copy_is_swapped_in_only_after_a_successful_build(definiti
         "monthly_reports",
         "quarterly_return",
     }
+
+
+def test_only_the_false_ungated_warning_of_the_raw_suites_is_dropped(definitions):
+    """A raw suite fails its step to block, so Dagster's 'will proceed without gating' warning
+    is wrong for it and is dropped; the same warning for any other check still shows."""
+    plan_logger = logging.getLogger("dagster._core.execution.plan.active")
+
+    def shown(message: str) -> bool:
+        record = logging.LogRecord(plan_logger.name, logging.WARNING, "", 0, message, None, None)
+        return all(f.filter(record) for f in plan_logger.filters)
+
+    assert not shown(
+        "Blocking asset check 'ods/epraccur:great_expectations_suite' emitted no result in step "
+        "'ods__epraccur__great_expectations_suite'; downstream step 'local__workforce' will "
+        "proceed without gating on it."
+    )
+    assert shown(
+        "Blocking asset check 'marts/fct_x:row_count' emitted no result in step 'x'; downstream "
+        "step 'y' will proceed without gating on it."
+    )
+    assert shown("Some other warning about great_expectations_suite")
