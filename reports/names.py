@@ -49,6 +49,11 @@ DES_STATUSES = {
     "not_met": "Not met",
     "no_data": "No data",
 }
+# Who asks for a DES evidence item: the contract itself, or the PCN or its ICB on top of it.
+EVIDENCE_BASES = {
+    "des_requirement": "DES requirement",
+    "local_or_icb_assurance": "Local or ICB assurance",
+}
 LOAD_STATUSES = {"loaded": "Loaded", "missing": "Missing", "rejected": "Rejected"}
 ACTIVITIES = {
     "structured_medication_review": "Structured medication review",

@@ -13,7 +13,7 @@ from reports import kpis
 from reports import warehouse as wh
 from reports.dashboard.des_evidence import des_evidence_items
 from reports.icb_return.sections import in_section
-from reports.names import DES_STATUSES, long_date, readable, words
+from reports.names import DES_STATUSES, EVIDENCE_BASES, long_date, readable, words
 from reports.xlsx import Sheet, add_rag_rules, add_status_rules, rag_label
 
 HEADERS = ["Month", "KPI", "Name", "Roles meeting it", "ARRS roles", "Value", "Target", "RAG"]
@@ -71,7 +71,8 @@ def write_supervision(
     for i, item in enumerate(items, start=r + 2):
         sheet.write(i, 0, item["item_number"], formats.integer)
         sheet.write(i, 1, words(DES_STATUSES, item["status"]), formats.text)
-        sheet.write(i, 2, item["item_name"], formats.wrap)
+        basis = words(EVIDENCE_BASES, item["evidence_basis"])
+        sheet.write(i, 2, f"{item['item_name']} ({basis})", formats.wrap)
         sheet.merge(i, 3, i, LAST_COL, readable(item["evidence"]), formats.wrap)
     if not items:
         sheet.merge(

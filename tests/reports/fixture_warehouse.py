@@ -39,6 +39,8 @@ P1_NAME = "ALPHA SURGERY"
 # Text from an input that looks like a formula: must land in every spreadsheet as text.
 P2_NAME = '=HYPERLINK("http://example.invalid","BETA")'
 P3_NAME = "GAMMA MEDICAL CENTRE"
+# Local or ICB assurance: a DES evidence item the PCN or its ICB asks for on top of the DES.
+LOCAL = "local_or_icb_assurance"
 FORMULA_TEXT = '=HYPERLINK("http://evil.invalid","click me")'
 NHS_NUMBER_LIKE = "9434765919"
 PATIENT_KEY = "P" + "ABCDEFGHIJKLMNOPABCDEFGHIJ"  # 'P' + 26 letters A-P
@@ -423,9 +425,9 @@ def build(path: Path) -> Path:
         insert_rows(conn, "marts.fct_kpi_values", kpi_rows())
         insert_rows(conn, "marts.fct_smr_trajectory", _trajectory())
         evidence = [
-            (1, "Named Lead Pharmacist", "met", "5 of 5 supervised.", "DA01"),
-            (2, "Scope of practice", "partly_met", "4 of 6.", "DA02"),
-            (3, "SNOMED-coded activity extract", "not_met", FORMULA_TEXT, ""),
+            (1, "Named Lead Pharmacist", LOCAL, "met", "5 of 5 supervised.", "DA01"),
+            (2, "Scope of practice", LOCAL, "partly_met", "4 of 6.", "DA02"),
+            (3, "SNOMED-coded activity extract", "des_requirement", "not_met", FORMULA_TEXT, ""),
         ]
         insert_rows(
             conn,
@@ -436,11 +438,12 @@ def build(path: Path) -> Path:
                     "period_id": "month_2026-09-30",
                     "item_number": n,
                     "item_name": name,
+                    "evidence_basis": basis,
                     "status": status,
                     "evidence": text,
                     "source_kpi_ids": ids,
                 }
-                for n, name, status, text, ids in evidence
+                for n, name, basis, status, text, ids in evidence
             ],
         )
         insert_rows(

@@ -226,3 +226,15 @@ def test_formula_looking_input_text_is_written_as_text(workbook, workbook_path):
 
 def test_no_patient_identifier_reaches_the_workbook(workbook_path):
     assert leaks(all_text(workbook_path)) == []
+
+
+def test_each_des_evidence_item_says_who_asks_for_it(workbook):
+    sheet = workbook["DES evidence"]
+    asked_by = {
+        right_of(sheet, find(sheet, name), 1).value: name
+        for name in ("Named Lead Pharmacist", "SNOMED-coded activity extract")
+    }
+    assert asked_by == {
+        "Local or ICB assurance": "Named Lead Pharmacist",
+        "DES requirement": "SNOMED-coded activity extract",
+    }

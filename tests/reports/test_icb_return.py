@@ -261,3 +261,14 @@ def test_the_activity_extract_is_per_practice_and_suppressed(extract):
     assert "*" not in extract.read_text()
     assert {r["snomed_code"] for r in csv_rows(extract)} >= {"1239511000000100"}
     assert leaks(all_text(extract)) == []
+
+
+def test_the_return_names_each_des_evidence_item_with_who_asks_for_it(workbook):
+    names = {
+        value
+        for row in workbook["Supervision evidence"].iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, str)
+    }
+    assert "Scope of practice (Local or ICB assurance)" in names
+    assert "SNOMED-coded activity extract (DES requirement)" in names
