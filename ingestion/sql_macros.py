@@ -12,7 +12,14 @@ from __future__ import annotations
 import duckdb
 
 from ingestion.duckdb_io import sql_text
-from pcnmo.redaction import CANDIDATE_PATTERN, REDACTED, SEPARATOR_CLASS, TOKEN_PATTERN
+from pcnmo.redaction import (
+    CANDIDATE_PATTERN,
+    ODS_CODE_DIGITS,
+    ODS_CODE_LETTER_PATTERN,
+    REDACTED,
+    SEPARATOR_CLASS,
+    TOKEN_PATTERN,
+)
 
 # Modulus 11 (NHS Data Dictionary): weights 10..2 on the first nine digits, 11 minus the
 # remainder is the check digit; 11 means 0 and 10 means no valid number. `(11 - r) % 11` maps
@@ -36,7 +43,8 @@ create or replace temp macro pcnmo_nhs_number_digits(v) as (
 """
 
 # `pcnmo.redaction.redact`, step for step: split the text into runs of digits and of anything
-# else; from the start of every run of digits, take ten digits (with separators between them)
+# else; from the start of every run of digits but an ODS code's (five digits after a lone
+# letter), take ten digits (with separators between them)
 # if the character after them is not a digit; replace each that passes modulus 11. Text without
 # ten digits in a row (separators allowed) cannot hold one and is returned at once (nearly
 # every value).
@@ -46,7 +54,13 @@ create or replace temp macro pcnmo_redact_candidates(tokens) as (
         list_filter(
             list_transform(
                 list_filter(
-                    range(1, len(tokens) + 1), lambda k: regexp_matches(tokens[k], '^[0-9]')
+                    range(1, len(tokens) + 1),
+                    lambda k: regexp_matches(tokens[k], '^[0-9]')
+                        and not (
+                            k > 1
+                            and length(tokens[k]) = {ODS_CODE_DIGITS}
+                            and regexp_matches(tokens[k - 1], {sql_text(ODS_CODE_LETTER_PATTERN)})
+                        )
                 ),
                 lambda k: regexp_extract(
                     array_to_string(tokens[k:], ''),

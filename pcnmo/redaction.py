@@ -14,6 +14,13 @@ group of digits starts and ends where one ends: ten digits inside a longer numbe
 phone number, an 18-digit SNOMED id) are not an NHS number. Every group start is tried, so two
 candidates that overlap are both checked.
 
+One exception: a run of five digits right after a lone letter is an ODS code (a practice's
+A81001, a PCN's U90001), and local logs build references from them (`SEA-U90001-25-006`). With
+the digit groups after it such a code can make ten digits that pass modulus 11 (about one
+reference in eleven); read as an NHS number it would be removed, and two different references
+would become the same text. No candidate starts there; a number glued to letters in one run of
+ten digits (`NHS9434765919`) or after two letters (`NHS94347 65919`) is still found.
+
 Codes that are not NHS numbers are never passed through `redact` (SNOMED CT and dm+d ids are
 checked with their own Verhoeff check digit; costs and counts are numbers, not text).
 """
@@ -39,6 +46,9 @@ MAX_SEPARATORS = 3
 # Text split into maximal runs of digits and of everything else: a candidate starts at a run of
 # digits.
 TOKEN_PATTERN = "[0-9]+|[^0-9]+"
+# A lone ASCII letter (not preceded by another letter) before five digits: an ODS code.
+ODS_CODE_LETTER_PATTERN = "(^|[^A-Za-z])[A-Za-z]$"
+ODS_CODE_DIGITS = 5
 # Ten digits from where a candidate starts, then the character after them if it is a digit
 # (then the ten digits are the start of a longer number, not an NHS number).
 CANDIDATE_PATTERN = f"([0-9](?:{SEPARATOR_CLASS}{{0,{MAX_SEPARATORS}}}[0-9]){{9}})([0-9]?)"
@@ -46,6 +56,7 @@ CANDIDATE_PATTERN = f"([0-9](?:{SEPARATOR_CLASS}{{0,{MAX_SEPARATORS}}}[0-9]){{9}
 _CANDIDATE = re.compile(CANDIDATE_PATTERN)
 _DIGIT_RUN = re.compile("[0-9]+")
 _NOT_A_DIGIT = re.compile("[^0-9]")
+_ODS_CODE_LETTER = re.compile(ODS_CODE_LETTER_PATTERN)
 
 
 def check_digit(first_nine: str) -> int | None:
@@ -72,6 +83,10 @@ def nhs_numbers_in(text: str) -> list[str]:
     """Every NHS number in `text`, as written there (separators included), in order."""
     found = []
     for run in _DIGIT_RUN.finditer(text):
+        if run.end() - run.start() == ODS_CODE_DIGITS and _ODS_CODE_LETTER.search(
+            text[: run.start()]
+        ):
+            continue
         match = _CANDIDATE.match(text, run.start())
         if match is None or match.group(2):
             continue

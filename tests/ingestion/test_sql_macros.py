@@ -58,6 +58,11 @@ def _corpus(seed: int) -> list[str]:
             sep = rng.choice(joins)
             written = f"{number[:3]}{sep}{number[3:6]}{sep}{number[6:]}"
         texts.append(rng.choice(["", "x", "1", " ", "12 "]) + written + rng.choice(["", "y", "7"]))
+    # References built on ODS codes (a lone letter and five digits), which are not numbers,
+    # and numbers glued to letters, which are.
+    for number in numbers:
+        letters = rng.choice(["U", "SEA-U", "12U", "NHS", "NH", ""])
+        texts.append(f"{letters}{number[:5]}{rng.choice(joins)}{number[5:]}")
     return texts
 
 

@@ -74,6 +74,15 @@ def test_a_number_after_other_digits_is_still_found():
 
 def test_a_number_glued_to_letters_is_still_a_number():
     assert redact(f"NHS{VALID}x") == f"NHS{REDACTED}x"
+    assert redact(f"NHS{VALID[:5]} {VALID[5:]}") == f"NHS{REDACTED}"
+
+
+def test_a_reference_built_on_an_ods_code_is_not_a_number():
+    # U90001 + 25006 and 26010 are ten digits that pass modulus 11; read as NHS numbers both
+    # references became "SEA-U[number removed]" and collided as one key.
+    for reference in ("SEA-U90001-25-006", "SEA-U90001-26-010", "A81001/26/003"):
+        assert redact(reference) == reference
+    assert redact(f"SEA-U90001-25-006 for {VALID}") == f"SEA-U90001-25-006 for {REDACTED}"
 
 
 def test_every_valid_number_in_a_range_is_found_and_no_invalid_one():
