@@ -3,11 +3,13 @@ real EPD file lost no row but had SNOMED codes blanked, and why."""
 
 from __future__ import annotations
 
+import datetime
 import shutil
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.ingestion.checks import _delivery_description
 from dagster_project.defs.ingestion.raw_tables import raw_table_assets
 from tests.ingestion.test_real_public_files import EPD_FILES
 
@@ -37,3 +39,15 @@ def test_blanked_snomed_codes_are_counted_in_the_epd_assets_metadata(tmp_path, m
         74,
     )
     assert "SNOMED_CODE: 74 value(s) blanked" in metadata["files"]
+
+
+def test_the_delivery_check_names_a_rejected_file_and_quotes_a_missing_files_message():
+    month = datetime.date(2026, 9, 1)
+    missing = "no raw_local.workforce file in inbox/2026-09 (expected names like ...)"
+    rows = [
+        (month, "(none)", "missing", 0, missing),
+        (month, "workforce_U90001_202609 (1).xlsx", "rejected", 0, "misnamed"),
+    ]
+    passed, description = _delivery_description(month, rows)
+    assert not passed
+    assert description == (f"2026-09: {missing}; workforce_U90001_202609 (1).xlsx: misnamed")

@@ -180,8 +180,11 @@ def _delivery_description(month: dt.date, rows: list[tuple]) -> tuple[bool, str]
     logged = [r for r in rows if r[0] == month]
     if not logged:
         return False, f"{month:%Y-%m}: not loaded"
+    # A missing file has no name of its own; its message says which name was expected.
     problems = [
-        f"{file}: {message}" for _, file, status, _, message in logged if status != "loaded"
+        message if status == "missing" else f"{file}: {message}"
+        for _, file, status, _, message in logged
+        if status != "loaded"
     ]
     quarantined = sum(r[3] for r in logged)
     if quarantined:
