@@ -17,13 +17,25 @@ from typing import Any
 import duckdb
 
 from reports import warehouse as wh
+from reports.layout import formatted_text, text_pixels, width_for_pixels
 from reports.names import LOAD_STATUSES, readable, source_table, words
-from reports.xlsx import Sheet, add_status_rules, print_on_a4_landscape
+from reports.xlsx import FONT_SIZE, UK_DATETIME, Sheet, add_status_rules, print_on_a4_landscape
 
 NO_DETAIL = "The check recorded no detail; open it in the Dagster UI."
 NO_RESULT = "No result for this month"
 CHECK_HEADERS = ["Asset", "Check", "Result", "Severity", "Month", "Evaluated at", "Detail"]
 DETAIL_WIDTH = 60
+EVALUATED_AT_COLUMN = CHECK_HEADERS.index("Evaluated at")
+# When a check was evaluated is the one thing on the sheet that differs between two runs over
+# the same data, so its column is as wide as any date and time can be (the longest day, the
+# widest month name), never as wide as this run's happen to be: the same data lays the sheet
+# out the same way.
+EVALUATED_AT_WIDTH = max(
+    width_for_pixels(
+        text_pixels(formatted_text(dt.datetime(2000, month, 28, 23, 59), UK_DATETIME), FONT_SIZE)
+    )
+    for month in range(1, 13)
+)
 
 
 def _result(check: dict[str, Any]) -> str:
@@ -263,6 +275,7 @@ def write_data_quality_sheet(
     sheet.cap_width(1, 34)
     sheet.cap_width(3, 14)
     sheet.cap_width(4, 12)
+    sheet.set_width(EVALUATED_AT_COLUMN, EVALUATED_AT_WIDTH)
     sheet.cap_width(last_col, DETAIL_WIDTH)
     print_on_a4_landscape(sheet.worksheet)
     sheet.worksheet.repeat_rows(0)

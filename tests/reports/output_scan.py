@@ -4,6 +4,8 @@ patterns that must never appear in them."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -25,6 +27,10 @@ from reports.layout import (
 NHS_NUMBER_LIKE = re.compile(r"(?<![\d.])\d{10}(?![\d.])|\b\d{3} \d{3} \d{4}\b")
 # The loader's pseudonymised patient key: 'P' + 26 capital letters A-P.
 PATIENT_KEY = re.compile(r"P[A-P]{26}")
+DATA_QUALITY_SHEET = "Data quality"
+# The one field of any output that says when something happened rather than what the data
+# is: on the dashboard's data-quality sheet, when each listed check was evaluated.
+EVALUATED_AT = "Evaluated at"
 
 
 def workbook_cells(path: Path) -> list[tuple[str, str, Any]]:
@@ -188,3 +194,76 @@ def rag_mismatches(path: Path, definitions: dict[str, dict[str, Any]]) -> tuple[
                         f"{rag_cell.value} != {expected}"
                     )
     return checked, wrong
+
+
+# --- comparing two outputs ------------------------------------------------------------------
+
+
+def sheet_values(workbook: bytes, sheet: str) -> list[tuple]:
+    """Every row of one sheet as the values its cells hold."""
+    book = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True)
+    try:
+        return [tuple(row) for row in book[sheet].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def evaluated_at_cells(workbook: bytes) -> list[str]:
+    """The cells of the data-quality sheet under an 'Evaluated at' header (each check's
+    evaluation time), as A1 references."""
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    if DATA_QUALITY_SHEET not in book.sheetnames:
+        return []
+    sheet = book[DATA_QUALITY_SHEET]
+    cells, column = [], None
+    for row in sheet.iter_rows():
+        header = next((c for c in row if c.value == EVALUATED_AT), None)
+        if header is not None:
+            column = header.column_letter
+        elif column is not None and row[0].value is None:
+            column = None  # a table ends at a blank row
+        elif column is not None:
+            cell = sheet[f"{column}{row[0].row}"]
+            if isinstance(cell.value, dt.datetime):
+                cells.append(cell.coordinate)
+    return cells
+
+
+def _sheet_member(workbook: bytes, sheet: str) -> str:
+    # xlsxwriter writes the n-th sheet it adds as xl/worksheets/sheet<n>.xml.
+    book = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True)
+    try:
+        return f"xl/worksheets/sheet{book.sheetnames.index(sheet) + 1}.xml"
+    finally:
+        book.close()
+
+
+def workbook_differences(first: bytes, second: bytes) -> list[str]:
+    """The zip members of two workbooks that differ, byte for byte, except the values of the
+    data-quality sheet's 'Evaluated at' cells (masked in both, where both have them)."""
+    masked = evaluated_at_cells(first)
+    if masked != evaluated_at_cells(second):
+        return [f"{DATA_QUALITY_SHEET}: checks evaluated in different cells"]
+    members: dict[str, list[bytes]] = {}
+    for data in (first, second):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                members.setdefault(name, []).append(archive.read(name))
+    sheet_member = _sheet_member(first, DATA_QUALITY_SHEET) if masked else None
+    differing = []
+    for name, contents in sorted(members.items()):
+        if name == sheet_member:
+            contents = [_mask_cells(c, masked) for c in contents]
+        if len(contents) != 2 or contents[0] != contents[1]:
+            differing.append(name)
+    return differing
+
+
+def _mask_cells(sheet_xml: bytes, references: list[str]) -> bytes:
+    text = sheet_xml.decode("utf-8")
+    for reference in references:
+        text, found = re.subn(
+            rf'(<c r="{reference}"[^>]*><v>)[^<]*(</v>)', r"\g<1>masked\g<2>", text
+        )
+        assert found == 1, f"no value in cell {reference}"
+    return text.encode("utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import openpyxl
 import pytest
@@ -10,11 +12,13 @@ from reports.dashboard import build_dashboard
 from tests.reports import fixture_warehouse as fw
 from tests.reports.output_scan import (
     all_text,
+    evaluated_at_cells,
     leaks,
     overflowing_cells,
     rag_mismatches,
     sheet_xml,
     workbook_cells,
+    workbook_differences,
 )
 
 SHEETS = [
@@ -176,6 +180,23 @@ def test_the_data_quality_sheet_reports_the_month_with_details_and_no_paths(work
     assert "NHS Number '...' fails the modulus-11 check" in sheet_texts
     assert any(t.startswith("no file for 2026-09 in inbox/2026-09 ") for t in sheet_texts)
     assert not any("/srv/" in t for t in sheet_texts)
+
+
+def test_the_data_quality_sheet_is_laid_out_alike_whenever_its_checks_ran(warehouse_path, tmp_path):
+    """When each check was evaluated is all that differs between two runs over the same data:
+    checks run at 06:00 on 1 May and at 23:59 on 30 September (wider) lay the sheet out alike."""
+    written = []
+    for evaluated_at in (dt.datetime(2026, 5, 1, 6, 0), dt.datetime(2026, 9, 30, 23, 59)):
+        checks = [
+            {**c, "evaluated_at": evaluated_at if c["passed"] is not None else None} for c in CHECKS
+        ]
+        path = tmp_path / f"{evaluated_at:%m}.xlsx"
+        with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+            build_dashboard(conn, fw.PCN, fw.REPORT_MONTH, path, checks=checks)
+        written.append(path.read_bytes())
+    assert written[0] != written[1]
+    assert len(evaluated_at_cells(written[0])) == 2  # the two failing checks
+    assert workbook_differences(*written) == []
 
 
 def test_the_definitions_sheet_wraps_each_kpi_and_cites_no_unshipped_document(workbook):
