@@ -70,6 +70,8 @@ from pcnmo.tempfiles import process_temp_dir
 
 _STAGE = "_pcnmo_stage"
 _PSEUDONYMS = "_pcnmo_pseudonyms"
+# Every table with NHS numbers says whose patient each row is: the practice.
+_PRACTICE = "practice_code"
 _TEMP_TABLES = (CHECKED_TABLE, SCOPE_TABLE, BLANKS_TABLE)
 
 
@@ -156,15 +158,18 @@ def scope_practices(conn: duckdb.DuckDBPyConnection, sub_icbs: Iterable[str]) ->
 
 
 def _pseudonymise(conn: duckdb.DuckDBPyConnection, column: str, key: bytes) -> None:
-    values = [
-        r[0]
-        for r in conn.execute(
-            f"select distinct {column} from {CHECKED_TABLE} "
-            f"where _reason is null and {column} is not null"
-        ).fetchall()
-    ]
+    """The pseudonym of every (NHS number, practice) pair passing the checks, as a relation to
+    join. A test-range number's pseudonym depends on its practice (nhs_number.pseudonymise)."""
+    pairs = conn.execute(
+        f"select distinct {column}, {_PRACTICE} from {CHECKED_TABLE} "
+        f"where _reason is null and {column} is not null"
+    ).fetchall()
     frame = pd.DataFrame(
-        {"nhs_number": values, "patient_id": [nhs_number.pseudonymise(v, key) for v in values]},
+        {
+            "nhs_number": [number for number, _ in pairs],
+            "practice_code": [practice for _, practice in pairs],
+            "patient_id": [nhs_number.pseudonymise(n, key, p) for n, p in pairs],
+        },
         dtype="string",
     )
     conn.register(_PSEUDONYMS, frame)
@@ -196,7 +201,10 @@ def _load_file(
     for col in columns:
         if col.column.kind is Kind.NHS_NUMBER:
             select_list.append("p.patient_id")
-            join = f"left join {_PSEUDONYMS} as p on p.nhs_number = c.{col.column.name}"
+            join = (
+                f"left join {_PSEUDONYMS} as p on p.nhs_number = c.{col.column.name} "
+                f"and p.practice_code is not distinct from c.{_PRACTICE}"
+            )
         else:
             select_list.append(f"c.{col.column.name}")
     if nhs_columns:

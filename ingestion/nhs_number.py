@@ -80,9 +80,29 @@ _HEX_AS_LETTERS = str.maketrans("0123456789abcdef", "ABCDEFGHIJKLMNOP")
 PSEUDONYM_BYTES = 13  # 104 bits: no collision in any population the NHS will ever have
 
 
+# NHS England never issues numbers starting 999: they are kept for testing, and only
+# synthetic data carries them. The range holds about 909,000 valid numbers, fewer than a whole
+# ICB's patients, so a synthetic ICB reuses them across practices (synthetic.population): a
+# test number is pseudonymised together with its practice, and stays a different person at
+# each. A real number is pseudonymised alone, so a real patient links across practices.
+TEST_RANGE_PREFIX = "999"
+
+
+def is_test_number(value: str) -> bool:
+    """Whether a number is in the range NHS England keeps for testing (never a real patient)."""
+    return normalise(value).startswith(TEST_RANGE_PREFIX)
+
+
 # The same patients recur in every table and every month of a run: hash each number once.
-@lru_cache(maxsize=1_000_000)
-def pseudonymise(value: str, key: bytes) -> str:
-    """`P` + 26 capital letters (A-P): a keyed HMAC-SHA256 of the normalised number."""
-    digest = hmac.digest(key, normalise(value).encode("ascii"), "sha256")
+@lru_cache(maxsize=2_000_000)
+def pseudonymise(value: str, key: bytes, practice_code: str | None = None) -> str:
+    """`P` + 26 capital letters (A-P): a keyed HMAC-SHA256 of the normalised number, and of the
+    practice too for a test-range number (`is_test_number`); `practice_code` is ignored for a
+    real one."""
+    message = normalise(value)
+    if message.startswith(TEST_RANGE_PREFIX):
+        if not practice_code:
+            raise ValueError("a test-range NHS number is pseudonymised with its practice code")
+        message = f"{message}@{practice_code.strip().upper()}"
+    digest = hmac.digest(key, message.encode("ascii"), "sha256")
     return "P" + digest[:PSEUDONYM_BYTES].hex().translate(_HEX_AS_LETTERS)

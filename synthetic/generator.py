@@ -13,7 +13,7 @@ from synthetic.config import GenerationSummary, SyntheticConfig, reporting_month
 from synthetic.extracts import write_clinical_extracts
 from synthetic.logs import write_logs
 from synthetic.organisations import build_icb
-from synthetic.population import nhs_numbers, simulate_population
+from synthetic.population import nhs_numbers, number_blocks, simulate_population
 from synthetic.public import (
     list_sizes,
     write_epcn,
@@ -47,17 +47,19 @@ def generate(inbox: Path, config: SyntheticConfig) -> GenerationSummary:
     window_end = months[-1].last_day
     clinical_pcns = icb.pcns[: config.clinical_pcns]
     joiners = 1.4  # headroom for the year's joiners on top of the list size
-    needed = (
-        int(
-            sum(icb.practices[p].list_size for pcn in clinical_pcns for p in pcn.practices)
-            * joiners
-        )
-        + 1000
-    )
-    numbers = nhs_numbers(rng["numbers"], needed)
+    needs = [
+        int(sum(icb.practices[p].list_size for p in pcn.practices) * joiners) + 1000
+        for pcn in clinical_pcns
+    ]
+    # The 999 test range holds about 909,000 valid numbers: a larger ICB reuses it, block by
+    # block of PCNs (population.number_blocks says why that is safe).
+    block_of = {pcn: block for block in number_blocks(needs) for pcn in block}
     records: list[ClinicalRecord] = []
-    used = 0
     for k, pcn in enumerate(clinical_pcns):
+        block = block_of[k]
+        if k == block[0]:
+            numbers = nhs_numbers(rng["numbers"], sum(needs[b] for b in block))
+            used = 0
         practices = [icb.practices[p] for p in pcn.practices]
         pop = simulate_population(
             rng["population"], practices, window_start, window_end, numbers[used:]

@@ -113,8 +113,13 @@ def age_years(dob: np.ndarray, day: np.datetime64) -> np.ndarray:
     return ((day - dob).astype(int) / DAYS_PER_YEAR).astype(int)
 
 
+# Of the million nine-digit stems 999 000 000 to 999 999 999, these have a modulus-11 check
+# digit (the rest would need a check digit of 10): the most patients one block can number.
+VALID_TEST_NUMBERS = 909_091
+
+
 def nhs_numbers(rng: np.random.Generator, count: int) -> np.ndarray:
-    """Distinct valid NHS numbers from the 999 test range (at most about 909,000 exist)."""
+    """Distinct valid NHS numbers from the 999 test range (at most VALID_TEST_NUMBERS)."""
     low, high = NHS_TEST_RANGE
     candidates = low + rng.permutation(high - low)
     digits = (candidates[:, None] // 10 ** np.arange(8, -1, -1)) % 10
@@ -124,10 +129,34 @@ def nhs_numbers(rng: np.random.Generator, count: int) -> np.ndarray:
     if valid.sum() < count:
         raise ValueError(
             f"{count:,} patients need more than the {valid.sum():,} valid NHS numbers in the "
-            "999 test range: generate fewer clinical PCNs"
+            "999 test range: number them in blocks (number_blocks)"
         )
     numbers = candidates[valid][:count] * 10 + check[valid][:count]
     return numbers.astype(str).astype(object)
+
+
+def number_blocks(needs: list[int], capacity: int = VALID_TEST_NUMBERS) -> list[list[int]]:
+    """Consecutive PCNs grouped so that each group's patients fit in the 999 range.
+
+    `needs[k]` is how many numbers PCN k may use. A PCN that alone needs more than the range
+    holds cannot be numbered at all. Numbers are distinct within a block and repeat across
+    blocks, never within a practice: the loader pseudonymises a test-range number together with
+    its practice (ingestion.nhs_number), so every synthetic patient stays a different person.
+    """
+    blocks: list[list[int]] = []
+    total = capacity + 1
+    for pcn, need in enumerate(needs):
+        if need > capacity:
+            raise ValueError(
+                f"one PCN needs {need:,} NHS numbers, more than the {capacity:,} valid numbers "
+                "of the 999 test range: generate a smaller PCN"
+            )
+        if total + need > capacity:
+            blocks.append([])
+            total = 0
+        blocks[-1].append(pcn)
+        total += need
+    return blocks
 
 
 def spaced(number: str) -> str:

@@ -167,3 +167,29 @@ def test_a_key_file_is_created_once_private_and_never_replaced(tmp_path):
     assert len(key) >= nhs_number.MIN_KEY_LENGTH
     assert nhs_number.create_key_file() == path
     assert nhs_number.load_key() == key
+
+
+# 999 numbers are never issued (NHS England keeps them for testing), so a synthetic ICB reuses
+# them at different practices; real numbers must still link a patient across practices.
+TEST_NUMBER = "9990000026"  # 999 000 002 has check digit 6 (worked out in conftest)
+
+
+def test_the_sample_test_number_is_valid():
+    assert mod11_check_digit(TEST_NUMBER[:9]) == int(TEST_NUMBER[9])
+
+
+def test_a_test_range_number_is_a_different_patient_at_each_practice():
+    at_a = nhs_number.pseudonymise(TEST_NUMBER, KEY, "A12345")
+    assert nhs_number.pseudonymise("999 000 0026", KEY, "a12345 ") == at_a
+    assert nhs_number.pseudonymise(TEST_NUMBER, KEY, "B23456") != at_a
+
+
+def test_a_real_number_is_the_same_patient_at_every_practice():
+    alone = nhs_number.pseudonymise("9434765919", KEY)
+    assert nhs_number.pseudonymise("9434765919", KEY, "A12345") == alone
+    assert nhs_number.pseudonymise("9434765919", KEY, "B23456") == alone
+
+
+def test_a_test_range_number_without_its_practice_is_refused():
+    with pytest.raises(ValueError, match="practice"):
+        nhs_number.pseudonymise(TEST_NUMBER, KEY)
