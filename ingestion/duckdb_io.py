@@ -60,21 +60,25 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-# A national EPD month is ~4 GB of CSV: cap DuckDB's memory so it spills to disk instead of
-# growing with the input (the machine this runs on may be small and shared).
-CONNECTION_CONFIG = {"memory_limit": "3GB", "preserve_insertion_order": "false"}
+# A connection's own setting: DuckDB would otherwise draw a progress bar on the console of a
+# long query (a national EPD month).
+QUIET = "set enable_progress_bar = false"
 
 
 @cache
 def _spill_folder(temp_root: Path) -> str:
     """This process's folder for DuckDB's spill files (staged rows may hold NHS numbers as
-    delivered): named for the process, so a killed run's files are cleaned on the next start."""
+    delivered): named for the process, so a killed run's files are cleaned on the next start.
+    DuckDB makes it when it first spills; its parent must exist."""
+    temp_root.mkdir(parents=True, exist_ok=True)
     return str(temp_root / temp_name("duckdb-spill"))
 
 
 def connection_config() -> dict[str, Any]:
-    """The pipeline's DuckDB settings, spilling into the data directory's temp folder."""
-    return {**CONNECTION_CONFIG, "temp_directory": _spill_folder(settings.paths().temp)}
+    """The limits of `pcnmo.settings` (a national EPD month is ~5 GB of CSV: DuckDB spills
+    instead of growing with the input), spilling into this process's folder under the data
+    directory's temp folder."""
+    return settings.limits().duckdb_config(Path(_spill_folder(settings.paths().temp)))
 
 
 def connect(
@@ -84,7 +88,9 @@ def connect(
     (`pcnmo.warehouse_lock`)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return connect_waiting(path, read_only=read_only, config=connection_config(), on_wait=on_wait)
+    conn = connect_waiting(path, read_only=read_only, config=connection_config(), on_wait=on_wait)
+    conn.execute(QUIET)
+    return conn
 
 
 @contextmanager

@@ -25,13 +25,18 @@ KEY_ENV = "PCNMO_PSEUDONYMISATION_KEY"
 SUB_ICB_SCOPE_ENV = "PCNMO_SUB_ICB_CODES"
 PUBLISHED_DUCKDB_PATH_ENV = "PCNMO_PUBLISHED_DUCKDB_PATH"
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
-TEMP_DIR_ENV = "PCNMO_TEMP_DIR"
 LOCK_WAIT_ENV = "PCNMO_LOCK_WAIT_SECONDS"
 FIRST_MONTH_ENV = "PCNMO_FIRST_MONTH"
 
 # How long a step waits for the working warehouse when another process holds DuckDB's lock on
 # it (an analyst who opened the wrong file, say) before it fails and says who holds it.
 DEFAULT_LOCK_WAIT_SECONDS = 300.0
+
+# How much of the machine DuckDB may use, in the loader and in the dbt build alike.
+MEMORY_LIMIT_ENV = "PCNMO_MEMORY_LIMIT"
+THREADS_ENV = "PCNMO_THREADS"
+DBT_THREADS_ENV = "PCNMO_DBT_THREADS"
+TEMP_DIR_ENV = "PCNMO_TEMP_DIR"
 
 # Every tool quiet and offline: no telemetry from dbt, Great Expectations or Dagster.
 QUIET_OFFLINE = {
@@ -96,6 +101,69 @@ def paths() -> Paths:
     )
 
 
+# DuckDB's memory limit by default: a quarter of the machine's memory, so that the loader or
+# the dbt build leaves room for Python, the operating system and whoever shares the machine,
+# between 1 GB and 4 GB (beyond that DuckDB spills to the temp directory instead of growing).
+MEMORY_SHARE = 0.25
+MEMORY_FLOOR_MB = 1024
+MEMORY_CAP_MB = 4096
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What DuckDB may use: memory (a DuckDB size such as `3GB`), threads, and dbt's threads."""
+
+    memory_limit: str
+    threads: int
+    dbt_threads: int
+
+    def duckdb_config(self, temp_dir: Path) -> dict[str, str]:
+        """DuckDB connection settings: the limits, spilling to `temp_dir` (which must exist),
+        and results in any order (keeping insertion order costs memory; every reader here
+        sorts what it needs)."""
+        return {
+            "memory_limit": self.memory_limit,
+            "threads": str(self.threads),
+            "temp_directory": str(temp_dir),
+            "preserve_insertion_order": "false",
+        }
+
+
+def _physical_memory_mb() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError, AttributeError):  # not every platform says
+        return None
+
+
+def default_memory_limit_mb(physical_mb: int | None) -> int:
+    if physical_mb is None:
+        return MEMORY_FLOOR_MB
+    return int(min(max(physical_mb * MEMORY_SHARE, MEMORY_FLOOR_MB), MEMORY_CAP_MB))
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
+def limits() -> Limits:
+    """The limits from the environment, else from the machine."""
+    memory = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if memory and not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory):
+        raise ValueError(f"{MEMORY_LIMIT_ENV} must be a size such as 4GB or 1500MB, not {memory!r}")
+    cores = os.cpu_count() or 1
+    return Limits(
+        memory_limit=memory or f"{default_memory_limit_mb(_physical_memory_mb())}MB",
+        threads=_positive_int(THREADS_ENV, cores),
+        dbt_threads=_positive_int(DBT_THREADS_ENV, cores),
+    )
+
+
 def inbox_months(inbox: Path) -> list[str]:
     """The reporting months (`YYYY-MM` folders) the inbox holds, oldest first."""
     if not inbox.is_dir():
@@ -143,10 +211,16 @@ def tool_environment(paths: Paths) -> dict[str, str]:
     """Environment defaults for Dagster, dbt and GX: telemetry off, and the warehouse and
     Dagster instance in the data directory. Apply them with `setdefault` (an operator's own
     setting wins); dbt's profiles.yml reads the warehouse path from here."""
+    machine = limits()
     return {
         **QUIET_OFFLINE,
         DUCKDB_PATH_ENV: str(paths.warehouse),
         DAGSTER_HOME_ENV: str(paths.data_dir / "dagster"),
+        # dbt's profiles.yml reads these four.
+        MEMORY_LIMIT_ENV: machine.memory_limit,
+        THREADS_ENV: str(machine.threads),
+        TEMP_DIR_ENV: str(paths.temp),
+        DBT_THREADS_ENV: str(machine.dbt_threads),
     }
 
 

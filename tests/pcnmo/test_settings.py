@@ -43,8 +43,11 @@ def test_sub_icb_scope_is_read_as_a_clean_upper_case_set(monkeypatch):
 
 def test_the_tool_environment_is_quiet_offline_and_in_the_data_directory(monkeypatch, tmp_path):
     monkeypatch.setenv("PCNMO_DATA_DIR", str(tmp_path / "pcn"))
-    monkeypatch.delenv("PCNMO_DUCKDB_PATH", raising=False)
+    for name in ("PCNMO_DUCKDB_PATH", "PCNMO_TEMP_DIR", "PCNMO_THREADS", "PCNMO_DBT_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PCNMO_MEMORY_LIMIT", "3GB")
     environment = settings.tool_environment(settings.paths())
+    cores = str(os.cpu_count() or 1)
     assert environment == {
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -52,7 +55,64 @@ def test_the_tool_environment_is_quiet_offline_and_in_the_data_directory(monkeyp
         "DAGSTER_DISABLE_TELEMETRY": "true",
         "PCNMO_DUCKDB_PATH": str(tmp_path / "pcn" / "warehouse" / "pcnmo.duckdb"),
         "DAGSTER_HOME": str(tmp_path / "pcn" / "dagster"),
+        "PCNMO_MEMORY_LIMIT": "3GB",
+        "PCNMO_THREADS": cores,
+        "PCNMO_TEMP_DIR": str(tmp_path / "pcn" / "tmp"),
+        "PCNMO_DBT_THREADS": cores,
     }
+
+
+@pytest.mark.parametrize(
+    ("physical_mb", "limit_mb"),
+    [(24 * 1024, 4096), (8 * 1024, 2048), (2 * 1024, 1024), (None, 1024)],
+)
+def test_duckdb_gets_a_quarter_of_the_machine_between_1_and_4_gb(physical_mb, limit_mb):
+    assert settings.default_memory_limit_mb(physical_mb) == limit_mb
+
+
+def test_limits_come_from_the_environment_when_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("PCNMO_MEMORY_LIMIT", "1500MB")
+    monkeypatch.setenv("PCNMO_THREADS", "3")
+    monkeypatch.setenv("PCNMO_DBT_THREADS", "1")
+    limits = settings.limits()
+    assert (limits.memory_limit, limits.threads, limits.dbt_threads) == ("1500MB", 3, 1)
+    config = limits.duckdb_config(tmp_path / "spill")
+    assert config["memory_limit"] == "1500MB"
+    assert config["threads"] == "3"
+    assert config["temp_directory"] == str(tmp_path / "spill")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PCNMO_MEMORY_LIMIT", "lots"), ("PCNMO_THREADS", "0"), ("PCNMO_DBT_THREADS", "two")],
+)
+def test_a_limit_that_is_not_a_size_or_count_is_refused_by_name(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        settings.limits()
+
+
+def test_a_duckdb_connection_keeps_to_the_limits(monkeypatch, tmp_path):
+    from ingestion.duckdb_io import connect
+
+    monkeypatch.setenv("PCNMO_DATA_DIR", str(tmp_path / "pcn"))
+    monkeypatch.delenv("PCNMO_TEMP_DIR", raising=False)
+    monkeypatch.setenv("PCNMO_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("PCNMO_THREADS", "1")
+    with connect(tmp_path / "w.duckdb") as conn:
+        got = dict(
+            conn.execute(
+                "select name, value from duckdb_settings() "
+                "where name in ('memory_limit', 'threads', 'temp_directory')"
+            ).fetchall()
+        )
+    # DuckDB reports 1GB as 953.6 MiB.
+    assert got == {
+        "memory_limit": "953.6 MiB",
+        "threads": "1",
+        "temp_directory": str(tmp_path / "pcn" / "tmp"),
+    }
+    assert (tmp_path / "pcn" / "tmp").is_dir()
 
 
 def test_reading_settings_writes_nothing(monkeypatch, tmp_path):

@@ -24,11 +24,14 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from ingestion.inbox import discover
 from pcnmo import settings
+from pcnmo.contracts import CONTRACTS
 from pcnmo.redaction import redact
 from pcnmo.settings import inbox_months
 from reports import paths as report_paths
 from tools.cli.environment import prepare_dbt_manifest
+from tools.cli.progress import Progress
 from tools.cli.status import print_status
 
 # Exit codes: 0 every run succeeded; 1 a run failed (what and why is printed); 75 another
@@ -103,20 +106,17 @@ def handle(args: argparse.Namespace, paths: settings.Paths) -> int:
     if not months:
         print(f"Nothing to run: no YYYY-MM folders in {paths.inbox}.", file=sys.stderr)
         return 1
-    first = settings.first_month(paths)
-    early = [m for m in months if f"{m}-01" < first.isoformat()]
-    if early:
-        print(
-            f"{', '.join(early)} is before the first month the pipeline knows ({first:%Y-%m}, "
-            f"from {settings.FIRST_MONTH_ENV} or the oldest inbox folder): set "
-            f"{settings.FIRST_MONTH_ENV}={early[0]} to include it.",
-            file=sys.stderr,
-        )
-        return 1
     try:
         with run_lock(paths, settings.lock_wait_seconds()):
-            prepare_dbt_manifest()
-            ok = run_pipeline(months, paths)
+            progress = Progress(paths.data_dir / "logs")
+            try:
+                with progress.stage("load the pipeline", "") as stage:
+                    prepare_dbt_manifest()
+                    stage.status = "ok"
+                ok = run_pipeline(months, paths, progress)
+            finally:
+                progress.close()
+            print(f"Full log (Dagster and dbt): {progress.log_path}")
     except DataDirectoryBusy as busy:
         print(str(busy), file=sys.stderr)
         return BUSY
@@ -137,21 +137,37 @@ class JobOutcome:
     problems: list[str] = field(default_factory=list)
 
 
-def run_pipeline(months: list[str], paths: settings.Paths) -> bool:
+def inbox_file_count(paths: settings.Paths, months: list[str]) -> int:
+    """The files the ingestion of `months` will read."""
+    return sum(len(discover(t, paths.month_inbox(m))) for t in CONTRACTS for m in months)
+
+
+def run_pipeline(
+    months: list[str], paths: settings.Paths, progress: Progress | None = None
+) -> bool:
     """Recover from a crash, then ingest every month (one run, as a backfill runs), build,
-    publish and report, stopping at the first failed run. True when every run succeeded."""
+    publish and report, stopping at the first failed run. True when every run succeeded.
+    Each run is one line of `progress` (a run log under the data directory by default)."""
+    if progress is None:
+        progress = Progress(paths.data_dir / "logs")
+        try:
+            return run_pipeline(months, paths, progress)
+        finally:
+            progress.close()
     import dagster as dg
 
     from dagster_project.definitions import defs
     from dagster_project.defs.automation import quarter_partition_key
+    from dagster_project.defs.ingestion.raw_tables import FILES_LOADED
     from dagster_project.recovery import recover
 
     definitions = defs()
     instance = dg.DagsterInstance.get()
     for line in recover(instance, paths.temp_roots()).lines():
-        print(f"Recovered from a crashed run: {line}")
+        progress.note(f"Recovered from a crashed run: {line}")
     month_key = f"{max(months)}-01"
-    steps: list[tuple[str, str, dict]] = [
+    # (label, job, execute_in_process options, what the progress line counts)
+    steps: list[tuple[str, str, dict, tuple]] = [
         (
             f"ingest {min(months)}..{max(months)}",
             "ingest_month",
@@ -161,24 +177,33 @@ def run_pipeline(months: list[str], paths: settings.Paths) -> bool:
                     "dagster/asset_partition_range_end": month_key,
                 }
             },
+            ("files", inbox_file_count(paths, months), FILES_LOADED),
         ),
-        ("build warehouse", "build_warehouse", {}),
-        ("publish warehouse", "publish_warehouse", {}),
-        (f"monthly_reports {max(months)}", "monthly_reports", {"partition_key": month_key}),
+        ("build warehouse", "build_warehouse", {}, ("dbt nodes", None, None)),
+        ("publish warehouse", "publish_warehouse", {}, ("", None, None)),
+        (
+            f"monthly_reports {max(months)}",
+            "monthly_reports",
+            {"partition_key": month_key},
+            ("", None, None),
+        ),
         (
             f"quarterly_return {quarter_partition_key(month_key)[:7]}",
             "quarterly_return",
             {"partition_key": quarter_partition_key(month_key)},
+            ("", None, None),
         ),
     ]
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    for label, job_name, options in steps:
+    for label, job_name, options, (unit, total, counted) in steps:
         started = time.perf_counter()
-        result = definitions.resolve_job_def(job_name).execute_in_process(
-            instance=instance, run_config=quiet, raise_on_error=False, **options
-        )
+        with progress.stage(label, unit, total, counted=counted) as stage:
+            result = definitions.resolve_job_def(job_name).execute_in_process(
+                instance=instance, run_config=quiet, raise_on_error=False, **options
+            )
+            stage.status = "ok" if result.success else "FAILED"
         outcome = job_outcome(label, result, time.perf_counter() - started)
-        print_outcome(outcome)
+        print_outcome(outcome, progress)
         if not outcome.success:
             print_stopped(job_name, paths)
             return False
@@ -218,15 +243,13 @@ def job_outcome(label: str, result, seconds: float) -> JobOutcome:
     return outcome
 
 
-def print_outcome(outcome: JobOutcome) -> None:
-    status = "ok" if outcome.success else "FAILED"
-    failing = len(outcome.failed_checks) + len(outcome.warnings)
-    print(f"{outcome.label:<24} {status:<7} {outcome.seconds:6.1f}s  checks failing: {failing}")
+def print_outcome(outcome: JobOutcome, progress: Progress) -> None:
+    """Under the run's progress line: its failing checks, and every failure in full."""
     for check, months in outcome.warnings.items():
         when = f" ({', '.join(m for m in months if m)})" if any(months) else ""
-        print(f"    warning {check}{when}")
+        progress.note(f"    warning {check}{when}")
     for line in (*outcome.failed_checks, *outcome.problems):
-        print(redact(f"    {line}"))
+        progress.note(redact(f"    {line}"))
 
 
 def print_stopped(job_name: str, paths: settings.Paths) -> None:

@@ -10,6 +10,8 @@ it did load and then fails, naming every rejected file and what to fix, so nothi
 is built from the run.
 """
 
+import logging
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -23,6 +25,11 @@ from pcnmo.contracts import CONTRACTS, EPCN_MEMBERS, EPRACCUR, RAW_METADATA_COLU
 from pcnmo.redaction import redact
 
 INBOX_FILES = dg.AssetKey(["inbox", "unclaimed_files"])
+
+
+# One record per month a raw table has loaded (`files`: how many files), for whoever shows
+# progress (`pcnmo run`); table, month and a count only.
+FILES_LOADED = logging.getLogger("pcnmo.ingestion.files")
 
 
 def _column_schema(table: TableContract) -> dg.TableSchema:
@@ -127,6 +134,15 @@ def build_raw_table_asset(table: TableContract) -> dg.AssetsDefinition:
                     rejections.append(rejection)
                 except MissingKeyError as error:
                     raise DataProblem(str(error)) from None
+                else:
+                    files = len(results[-1].files)
+                    FILES_LOADED.info(
+                        "%s %s: %d file(s)",
+                        table.qualified_name,
+                        month[:7],
+                        files,
+                        extra={"files": files},
+                    )
             row_count = conn.execute(
                 f"select count(*) from {table.qualified_name} where _month between ? and ?",
                 [context.partition_keys[0], context.partition_keys[-1]],
