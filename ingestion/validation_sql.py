@@ -506,10 +506,12 @@ def build_checked_table(
     # step once per row; the reason and the failed-column list refer to each check's result
     # (`_c<n>`) instead of evaluating it again.
     conditions = ", ".join(f"({cond}) as _c{n}" for n, (cond, _, _) in enumerate(failures))
+    # The reason and the failing columns are spelt out only for the rare row that fails a
+    # check (a file is mostly clean, and building them for every row cost more than the checks).
     reason = (
-        "nullif(concat_ws('; ', "
+        "case when _failing then nullif(concat_ws('; ', "
         + ", ".join(f"case when _c{n} then {msg} end" for n, (_, msg, _) in enumerate(failures))
-        + "), '')"
+        + "), '') end"
         if failures
         else "cast(null as varchar)"
     )
@@ -523,8 +525,8 @@ def build_checked_table(
         + "]"
     )
     failed = (
-        f"array_to_string(list_filter({labels}, lambda label, i: "
-        f"label is not null and list_position({labels}, label) = i), ', ')"
+        f"case when _failing then array_to_string(list_filter({labels}, lambda label, i: "
+        f"label is not null and list_position({labels}, label) = i), ', ') end"
         if failures
         else "''"
     )
@@ -542,17 +544,19 @@ def build_checked_table(
         for c in present
         if c.blanked
     )
-    failing = " or ".join(f"_c{n}" for n in range(len(failures))) or "false"
-    record = f"case when {failing} then {record_json_sql(columns)} end"
+    checks = " or ".join(f"_c{n}" for n in range(len(failures)))
+    failing = f"coalesce({checks}, false)" if failures else "false"
+    record = f"case when _failing then {record_json_sql(columns)} end"
     conn.execute(
         f"create or replace temp table {CHECKED_TABLE} as "
         f"select _row, {landed}, {reason} as _reason, {failed} as _failed, "
         f"{record} as _record{blanked} from ("
+        f"select *, {failing} as _failing from ("
         f"select *{', ' + conditions if conditions else ''} from ("
         f"select *, {first_row} as _first_row from ("
         f"select *{typed_refs} from ("
         f"select *{redacted} from ("
-        f"select _row, {values} from {stage})))))"
+        f"select _row, {values} from {stage}))))))"
     )
 
 
