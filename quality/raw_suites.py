@@ -9,14 +9,16 @@ A failure names the file and row of each failing row (`_source_file`, `_source_r
 values with NHS numbers removed.
 
 GX validates pandas DataFrames here: its SQL path does not work with DuckDB on this stack
-(every expectation fails inside GX's SQLAlchemy engine), and one month of one table fits
-comfortably in memory.
+(every expectation fails inside GX's SQLAlchemy engine). A frame holds only the columns the
+suite reads and whole months up to about `CHUNK_ROWS` rows (`month_chunks`), so memory stays
+flat however many months or patients a run loads; each chunk's outcome is split by month
+(`split_by_month`). Keys are unique within a month, so no key check spans two chunks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import great_expectations as gx
@@ -30,6 +32,9 @@ from pcnmo.redaction import redact
 # Columns a raw table carries that say where each row came from.
 ROW_ORIGIN = ("_month", "_source_file", "_source_row")
 SHOWN = 5  # failing values and rows shown per expectation
+# Rows per frame: one month of a whole ICB's medication issues (about 2.3 million rows) is one
+# frame of its own; a PCN's 18 months fit in one or two.
+CHUNK_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,36 @@ def _expectation(rule: RawRule) -> gx.expectations.Expectation:
 def expectations_for(table: TableContract) -> list[gx.expectations.Expectation]:
     """The table's rules (`pcnmo.raw_rules`) as Great Expectations."""
     return [_expectation(rule) for rule in raw_rules(table)]
+
+
+def suite_columns(table: TableContract) -> list[str]:
+    """The columns the table's suite reads, in table order (`_month` last, when a key uses it)."""
+    read: set[str] = set()
+    for expectation in expectations_for(table):
+        for name in ("column", "column_A", "column_B"):
+            if value := getattr(expectation, name, None):
+                read.add(value)
+        read.update(getattr(expectation, "column_list", None) or ())
+    ordered = [c.raw_name for c in table.columns if c.raw_name in read]
+    return ordered + (["_month"] if "_month" in read else [])
+
+
+def month_chunks(row_counts: Iterable[tuple[object, int]], max_rows: int = CHUNK_ROWS) -> list:
+    """(first month, last month) of consecutive whole months of at most `max_rows` rows (a
+    month larger than that is a chunk of its own). `row_counts` is (month, rows), in order."""
+    chunks: list[tuple[object, object]] = []
+    first = last = None
+    rows = 0
+    for month, count in row_counts:
+        if first is not None and rows + count > max_rows:
+            chunks.append((first, last))
+            first, rows = None, 0
+        if first is None:
+            first = month
+        last, rows = month, rows + count
+    if first is not None:
+        chunks.append((first, last))
+    return chunks
 
 
 def _context() -> gx.data_context.AbstractDataContext:

@@ -3,7 +3,7 @@ import datetime as dt
 import pandas as pd
 
 from pcnmo.contracts import PATIENTS, SAFETY_ALERTS
-from quality.raw_suites import split_by_month, validate
+from quality.raw_suites import month_chunks, split_by_month, suite_columns, validate
 
 PSEUDONYM = "P" + "A" * 26
 OTHER = "P" + "B" * 26
@@ -115,3 +115,20 @@ def test_one_run_over_two_months_gives_each_month_its_own_result():
     [failure] = months[OCTOBER].blocking_failures
     assert (failure.column, failure.unexpected_count) == ("sex", 1)
     assert failure.failing_rows == ("EMIS_Z01001_patients_202610.csv row 5",)
+
+
+def test_months_are_grouped_whole_into_frames_of_at_most_so_many_rows():
+    counts = [("2025-04", 400), ("2025-05", 500), ("2025-06", 300), ("2025-07", 1200)]
+    assert month_chunks(counts, max_rows=1000) == [
+        ("2025-04", "2025-05"),
+        ("2025-06", "2025-06"),
+        ("2025-07", "2025-07"),  # larger than a frame: a frame of its own
+    ]
+    assert month_chunks([], max_rows=1000) == []
+
+
+def test_a_suite_reads_only_the_columns_its_expectations_name():
+    columns = suite_columns(PATIENTS)
+    assert columns[-1] == "_month"  # the key is unique per month
+    assert "patient_id" in columns and "registration_date" in columns
+    assert "date_of_death" not in columns  # nothing checks it in the raw table

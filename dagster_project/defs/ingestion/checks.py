@@ -32,7 +32,14 @@ from ingestion.load import UNCLAIMED_SOURCE, UNCLAIMED_TABLE
 from pcnmo.calendar import parse_month
 from pcnmo.contracts import CONTRACTS, TableContract
 from pcnmo.redaction import redact
-from quality.raw_suites import ROW_ORIGIN, ExpectationOutcome, SuiteOutcome, split_by_month
+from quality.raw_suites import (
+    ROW_ORIGIN,
+    ExpectationOutcome,
+    SuiteOutcome,
+    month_chunks,
+    split_by_month,
+    suite_columns,
+)
 from quality.raw_suites import validate as validate_suite
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
@@ -127,15 +134,24 @@ def build_expectations_check(table: TableContract) -> dg.AssetChecksDefinition:
         can_subset=True,
     )
     def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
-        columns = ", ".join(dict.fromkeys([*(c.raw_name for c in table.columns), *ROW_ORIGIN]))
+        # Only the columns the suite reads, in frames of whole months (`month_chunks`): the
+        # memory of a check stays flat however many months or patients the run loads.
+        columns = ", ".join(dict.fromkeys([*suite_columns(table), *ROW_ORIGIN]))
         months = sorted(parse_month(k) for k in context.partition_keys)
+        by_month: dict[dt.date, SuiteOutcome] = {}
         with step_errors(), duckdb.get_connection() as conn:
             ensure_schema(conn)
-            frame = conn.execute(
-                f"select {columns} from {table.qualified_name} where _month between ? and ?",
+            counts = conn.execute(
+                f"select _month, count(*) from {table.qualified_name} "
+                "where _month between ? and ? group by _month order by _month",
                 [months[0], months[-1]],
-            ).df()
-        by_month = split_by_month(validate_suite(table, frame), frame)
+            ).fetchall()
+            for first, last in month_chunks(counts):
+                frame = conn.execute(
+                    f"select {columns} from {table.qualified_name} where _month between ? and ?",
+                    [first, last],
+                ).df()
+                by_month.update(split_by_month(validate_suite(table, frame), frame))
         blocked = []
         for month in months:
             outcome = by_month.get(month) or SuiteOutcome(table.qualified_name, 0, ())

@@ -26,7 +26,6 @@ from pcnmo.redaction import redact
 
 INBOX_FILES = dg.AssetKey(["inbox", "unclaimed_files"])
 
-
 # One record per month a raw table has loaded (`files`: how many files), for whoever shows
 # progress (`pcnmo run`); table, month and a count only.
 FILES_LOADED = logging.getLogger("pcnmo.ingestion.files")
