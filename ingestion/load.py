@@ -54,7 +54,7 @@ from ingestion.file_checks import (
 from ingestion.inbox import FileRejected, discover
 from ingestion.quarantine import quarantine_failed_rows, write_quarantine_files
 from ingestion.sql_macros import install_macros
-from ingestion.staging import BLANKS_TABLE, SCOPE_TABLE, StagedFile, stage_file
+from ingestion.staging import BLANKS_TABLE, StagedFile, stage_file
 from ingestion.validation_sql import (
     CHECKED_TABLE,
     ColumnSql,
@@ -72,7 +72,7 @@ _STAGE = "_pcnmo_stage"
 _PSEUDONYMS = "_pcnmo_pseudonyms"
 # Every table with NHS numbers says whose patient each row is: the practice.
 _PRACTICE = "practice_code"
-_TEMP_TABLES = (CHECKED_TABLE, SCOPE_TABLE, BLANKS_TABLE)
+_TEMP_TABLES = (CHECKED_TABLE, BLANKS_TABLE)
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,11 @@ from ingestion.inbox import (
     resolve_layout,
     unzip_single_file,
 )
+from ingestion.numbering import number_records, records_where
 from pcnmo.contracts import TableContract
 
-SCOPE_TABLE = "_pcnmo_scope"
 BLANKS_TABLE = "_pcnmo_blank_lines"
+NOT_ROWS_TABLE = "_pcnmo_not_rows"
 
 
 def field_name(index: int) -> str:
@@ -108,12 +109,12 @@ def stage_file(
     elif failure is not None:
         raise failure
     assert staged is not None
-    opened, layout, stage_sql = staged
+    opened, layout, stage_sql, records = staged
     # The checksum is of the file as delivered: the zip, not the CSV inside it.
     checksum = inspection.checksum if text_path is path else file_checksum(path)
     opened = dataclasses.replace(opened, checksum=checksum)
     empty_lines = blank_lines(read_path, path.name) if inspection.may_have_blank_lines else ()
-    return _finish(conn, table, opened, layout, stage_sql, inspection.lines, empty_lines)
+    return _finish(conn, table, opened, layout, stage_sql, records, inspection.lines, empty_lines)
 
 
 def _read_csv_sql(opened: OpenedFile) -> str:
@@ -135,15 +136,15 @@ def _stage_opened(
     month: dt.date,
     scope: list[str] | None,
     stage: str,
-) -> tuple[OpenedFile, Layout, str]:
+) -> tuple[OpenedFile, Layout, str, int]:
     check_file_month(opened, month)
     layout = resolve_layout(table, opened)
     reject_duplicated_headers(table, opened, layout.dialect.name)
     try:
-        _scan(conn, table, opened, layout, scope, stage)
+        records = _scan(conn, table, opened, layout, scope, stage)
     except (duckdb.InvalidInputException, duckdb.IOException) as error:
         raise FileRejected(opened.file_name, _duckdb_csv_error(error)) from error
-    return opened, layout, stage
+    return opened, layout, stage, records
 
 
 def _scan(
@@ -153,17 +154,15 @@ def _scan(
     layout: Layout,
     scope: list[str] | None,
     stage: str,
-) -> None:
-    """One streaming scan: the rows in scope, each with its record number (`_k`).
+) -> int:
+    """One parallel scan: the rows in scope, each with its record number (`_k`), and the count
+    of records the file holds (`ingestion.numbering`).
 
     Only the fields the contract uses are read (DuckDB then skips the rest of each line), and
-    only rows in scope are kept: `WITH ORDINALITY` makes the scan single-threaded, but it is
-    the one way to number the records (DuckDB's CSV reader has no file_row_number, and neither
-    its parallel scans nor tables filled from them keep the file's order). Rows whose guard
-    field is empty are kept too, whatever their scope, so that `_finish_stage` can tell a row
-    of nothing but commas (not a row at all) from a row that is merely out of scope. Rows the
-    contract never has in scope are kept too (`_never`; a few hundred in a national file), to
-    be counted before they go.
+    only rows in scope are kept. Rows whose guard field is empty are kept too, whatever their
+    scope, so that `_finish` can tell a row of nothing but commas (not a row at all) from a
+    row that is merely out of scope. Rows the contract never has in scope are kept too
+    (`_never`; a few hundred in a national file), to be counted before they go.
     """
     offset = opened.header_row
     # xlsx copies put the row number first, so every contract field shifts by one.
@@ -177,15 +176,8 @@ def _scan(
         pattern = sql_text(table.never_in_scope.pattern)
         never = f"coalesce(regexp_full_match(upper(trim({scoped})), {pattern}), false)"
     if scope is not None and table.scope_column and table.scope_column in layout.positions:
-        conn.execute(f"create or replace temp table {SCOPE_TABLE} (code varchar primary key)")
-        if scope:
-            conn.execute(f"insert into {SCOPE_TABLE} select unnest(?::varchar[])", [scope])
         guard = layout.positions[table.scope_column] + shift
-        # A row with no practice at all is for no practice in scope (not a NULL that would
-        # slip through both counts).
-        in_scope = (
-            f"coalesce(upper(trim({field_name(guard)})) in (select code from {SCOPE_TABLE}), false)"
-        )
+        in_scope = in_scope_sql(field_name(guard), scope)
     else:
         # Any field will do; one a row must have is empty least often.
         required = [
@@ -195,14 +187,32 @@ def _scan(
         ]
         guard = required[0] if required else used[0] if used else None
     maybe_empty = "true" if guard is None else f"{field_name(guard)} is null"
-    row = f"cast({field_name(0)} as bigint)" if opened.row_column else f"ordinality + {offset}"
+    row = f"cast({field_name(0)} as bigint)" if opened.row_column else f"_k + {offset}"
+    fields = sorted({*used, guard} - {None} | ({0} if opened.row_column else set()))
     kept = "".join(f", {field_name(i)} as {field_name(i - shift)}" for i in used)
-    conn.execute(
-        f"create or replace temp table {stage} as select ordinality as _k, {row} as _row, "
-        f"{in_scope} and not {never} as _in_scope, {never} as _never, "
-        f"{maybe_empty} as _maybe_empty{kept} from {_read_csv_sql(opened)} with ordinality "
-        f"where {in_scope} or {maybe_empty} or {never}"
+    return number_records(
+        conn,
+        _read_csv_sql(opened),
+        [field_name(i) for i in fields],
+        keep=f"{in_scope} or {maybe_empty} or {never}",
+        select_list=f"_k, {row} as _row, {in_scope} and not {never} as _in_scope, "
+        f"{never} as _never, {maybe_empty} as _maybe_empty{kept}",
+        stage=stage,
     )
+
+
+def in_scope_sql(field: str, codes: list[str]) -> str:
+    """SQL: whether the code in `field` (any case, any padding) is one of `codes`.
+
+    A regular expression rather than `in (select ...)`: a join would hand the scan's rows back
+    out of file order, and the record numbers depend on that order (`ingestion.numbering`).
+    RE2 matches an alternation of a few hundred codes about as fast as a `like`. A row with no
+    code at all is for no code in scope (not a NULL that would slip through both counts).
+    """
+    if not codes:
+        return "false"
+    alternatives = "|".join(re.escape(code.upper()) for code in sorted(set(codes)))
+    return f"coalesce(regexp_full_match(upper(trim({field})), {sql_text(alternatives)}), false)"
 
 
 def _finish(
@@ -211,10 +221,13 @@ def _finish(
     opened: OpenedFile,
     layout: Layout,
     stage: str,
+    records: int,
     lines: int | None = None,
     empty_lines: tuple[int, ...] = (),
 ) -> StagedFile:
-    """Row numbers after empty lines, rows that are not rows, and the count of records read."""
+    """Row numbers after empty lines, rows that are not rows, and the count of records read
+    (`records`, as the scan counted them, is checked against the line count where the bytes
+    give one)."""
     read = _read_csv_sql(opened)
     offset = opened.header_row
     shift = 1 if opened.row_column else 0
@@ -238,19 +251,21 @@ def _finish(
     not_rows = 0
     if conn.execute(f"select count(*) from {stage} where _maybe_empty").fetchall()[0][0]:
         every_field = ", ".join(field_name(i) for i in range(shift, opened.field_count))
-        not_rows = conn.execute(
-            f"delete from {stage} where _k in (select ordinality from {read} with ordinality "
-            f"where coalesce({every_field}) is null)"
-        ).fetchall()[0][0]
-    # Records as DuckDB reads them. The pass over the bytes counts lines for nothing, and they
-    # are records exactly when no quote can hide a line break and no line is empty.
-    if lines is not None:
-        records = lines - offset
-    else:
         try:
-            records = conn.execute(f"select count(*) from {read}").fetchall()[0][0]
+            records_where(conn, read, f"coalesce({every_field}) is null", NOT_ROWS_TABLE)
         except (duckdb.InvalidInputException, duckdb.IOException) as error:
             raise FileRejected(opened.file_name, _duckdb_csv_error(error)) from error
+        not_rows = conn.execute(
+            f"delete from {stage} where _k in (select _k from {NOT_ROWS_TABLE})"
+        ).fetchall()[0][0]
+        conn.execute(f"drop table temp.{NOT_ROWS_TABLE}")
+    # The pass over the bytes counts lines for nothing, and they are records exactly when no
+    # quote can hide a line break and no line is empty: then the two counts must agree.
+    if lines is not None and lines - offset != records:
+        raise RuntimeError(
+            f"{opened.file_name}: {lines - offset} records by its line breaks but {records} "
+            f"read; nothing was written for {table.qualified_name}."
+        )
     never_in_scope = conn.execute(f"select count(*) from {stage} where _never").fetchall()[0][0]
     conn.execute(f"delete from {stage} where not _in_scope")
     in_scope = conn.execute(f"select count(*) from {stage}").fetchall()[0][0]
