@@ -28,6 +28,7 @@ from dagster_project.partitions import (
     monthly_partitions,
 )
 from dagster_project.recovery import recover
+from dagster_project.run_tags import REBUILD_FROM_TAG
 from pcnmo import settings
 from pcnmo.calendar import financial_quarter, parse_month
 from pcnmo.contracts import CONTRACTS
@@ -131,11 +132,16 @@ def monthly_ingest(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 )
 def build_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
     tags = context.dagster_run.tags
-    last_month = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
-    return dg.RunRequest(
-        run_key=f"build-after-{context.dagster_run.run_id}",
-        tags={REPORTING_MONTH_TAG: last_month} if last_month else {},
-    )
+    partition = tags.get("dagster/partition")
+    first_month = tags.get("dagster/asset_partition_range_start") or partition
+    last_month = tags.get("dagster/asset_partition_range_end") or partition
+    build_tags = {}
+    if last_month:
+        build_tags[REPORTING_MONTH_TAG] = last_month
+    if first_month:
+        # Patient-month models are computed again from the first month ingested on.
+        build_tags[REBUILD_FROM_TAG] = first_month
+    return dg.RunRequest(run_key=f"build-after-{context.dagster_run.run_id}", tags=build_tags)
 
 
 def quarter_partition_key(month_key: str) -> str:

@@ -15,9 +15,9 @@ from pcnmo.contracts import CONTRACTS
 
 # layer (first folder under models/) -> (name prefixes, allowed materialisations)
 LAYERS: dict[str, tuple[tuple[str, ...], set[str]]] = {
-    "staging": (("stg_",), {"view"}),
-    # Tables only where dbt_project.yml names a measured reason (patient-month models).
-    "intermediate": (("int_",), {"ephemeral", "view", "table"}),
+    # Tables and incremental models only where dbt_project.yml names a measured reason.
+    "staging": (("stg_",), {"view", "table"}),
+    "intermediate": (("int_",), {"ephemeral", "view", "table", "incremental"}),
     "marts": (("dim_", "fct_"), {"table", "incremental"}),
     "reports": (("rpt_",), {"table", "view"}),
 }

@@ -46,7 +46,7 @@ def test_a_bad_value_is_reported_by_its_command(capsys):
             ),
         ),
         ("bench", ("--tiers", "--national-rows", "--workdir", "--keep")),
-        ("run", ("--month",)),
+        ("run", ("--month", "--full-refresh")),
         ("national-epd", ("--out", "--rows", "--month", "--seed")),
         ("ui", ("--host", "--port")),
     ],

@@ -2,8 +2,11 @@
 
     pcnmo init-key                 create the local pseudonymisation key (once)
     pcnmo generate [options]       write a synthetic ICB's extracts into the inbox
-    pcnmo run [--month YYYY-MM]    ingest month(s), rebuild the warehouse, publish it and write
-                                   the last month's reports, through Dagster
+    pcnmo run [--month YYYY-MM] [--full-refresh]
+                                   ingest month(s), rebuild the warehouse (the patient-month
+                                   models from the first month ingested, or all of them),
+                                   publish it and write the last month's reports, through
+                                   Dagster
     pcnmo status                   what the warehouse holds, what was quarantined or missing
     pcnmo docs                     regenerate docs/extracts.md and the dbt sources YAML from
                                    the extract contracts, and docs/kpis.md from the KPI seed

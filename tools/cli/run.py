@@ -51,6 +51,12 @@ def register(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--month", action="append", help="YYYY-MM (repeatable); default: every inbox month"
     )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="compute the patient-month models over every month again, not only from the "
+        "first month ingested (after changing a seed or a model)",
+    )
     parser.set_defaults(handler=handle)
     return parser
 
@@ -113,7 +119,7 @@ def handle(args: argparse.Namespace, paths: settings.Paths) -> int:
                 with progress.stage("load the pipeline", "") as stage:
                     prepare_dbt_manifest()
                     stage.status = "ok"
-                ok = run_pipeline(months, paths, progress)
+                ok = run_pipeline(months, paths, progress, full_refresh=args.full_refresh)
             finally:
                 progress.close()
             print(f"Full log (Dagster and dbt): {progress.log_path}")
@@ -143,15 +149,20 @@ def inbox_file_count(paths: settings.Paths, months: list[str]) -> int:
 
 
 def run_pipeline(
-    months: list[str], paths: settings.Paths, progress: Progress | None = None
+    months: list[str],
+    paths: settings.Paths,
+    progress: Progress | None = None,
+    full_refresh: bool = False,
 ) -> bool:
     """Recover from a crash, then ingest every month (one run, as a backfill runs), build,
     publish and report, stopping at the first failed run. True when every run succeeded.
+    The build computes the incremental models from the first month ingested on, or over
+    every month on a full refresh.
     Each run is one line of `progress` (a run log under the data directory by default)."""
     if progress is None:
         progress = Progress(paths.data_dir / "logs")
         try:
-            return run_pipeline(months, paths, progress)
+            return run_pipeline(months, paths, progress, full_refresh)
         finally:
             progress.close()
     import dagster as dg
@@ -160,6 +171,7 @@ def run_pipeline(
     from dagster_project.defs.automation import quarter_partition_key
     from dagster_project.defs.ingestion.raw_tables import FILES_LOADED
     from dagster_project.recovery import recover
+    from dagster_project.run_tags import FULL_REFRESH_TAG, REBUILD_FROM_TAG
 
     definitions = defs()
     instance = dg.DagsterInstance.get()
@@ -179,7 +191,16 @@ def run_pipeline(
             },
             ("files", inbox_file_count(paths, months), FILES_LOADED),
         ),
-        ("build warehouse", "build_warehouse", {}, ("dbt nodes", None, None)),
+        (
+            "build warehouse",
+            "build_warehouse",
+            {
+                "tags": {FULL_REFRESH_TAG: "true"}
+                if full_refresh
+                else {REBUILD_FROM_TAG: f"{min(months)}-01"}
+            },
+            ("dbt nodes", None, None),
+        ),
         ("publish warehouse", "publish_warehouse", {}, ("", None, None)),
         (
             f"monthly_reports {max(months)}",

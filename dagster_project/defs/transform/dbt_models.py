@@ -12,6 +12,7 @@
   warehouse, and every later step would wait for it.
 """
 
+import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.defs.transform.project import dbt_project
+from dagster_project.run_tags import FULL_REFRESH_TAG, REBUILD_FROM_TAG
 from dagster_project.step_errors import LOCK_RETRIES, lock_retry_seconds, step_errors
 from ingestion.duckdb_io import connect
 from pcnmo import settings
@@ -28,6 +30,17 @@ from pcnmo.redaction import redact
 from pcnmo.warehouse_lock import is_lock_conflict
 
 FAILING_ROWS_SHOWN = 5
+
+
+def dbt_build_args(tags: Mapping[str, str]) -> list[str]:
+    """`dbt build` for a run: every month of the incremental models on a full refresh, the
+    months from `rebuild_from` on after an ingestion, every month when no tag says which."""
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if tags.get(FULL_REFRESH_TAG) == "true":
+        return [*args, "--full-refresh"]
+    if rebuild_from := tags.get(REBUILD_FROM_TAG):
+        return [*args, "--vars", json.dumps({"rebuild_from": rebuild_from})]
+    return args
 
 
 def describe_test(test: Mapping[str, Any]) -> str:
@@ -111,9 +124,7 @@ def pcnmo_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     warehouse = settings.paths().warehouse
     with step_errors():
         connect(warehouse, on_wait=context.log.warning).close()
-    invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False
-    )
+    invocation = dbt.cli(dbt_build_args(context.run.tags), context=context, raise_on_error=False)
     failed: list[dg.AssetCheckResult] = []
     try:
         for event in invocation.stream():

@@ -23,6 +23,10 @@
     months in which it counts (an issue in month X counts for months X to X + window - 1), and
     months join spans; only the few issues of the drug groups are joined month by month.
 #}
+{{ config(
+    incremental_strategy='append',
+    pre_hook="{{ delete_months_to_rebuild('month_start_date') }}",
+) }}
 with
 
 rules as (
@@ -51,6 +55,7 @@ patient_months as (
         snapshot_month as month_start_date,
         {{ month_end_date('snapshot_month') }} as month_end_date
     from {{ ref('stg_clinical__patients') }}
+    where {{ months_to_rebuild('snapshot_month') }}
 
 ),
 

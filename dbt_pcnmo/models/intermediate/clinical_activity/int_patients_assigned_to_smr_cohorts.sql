@@ -23,6 +23,10 @@
     Exclusions: on the end-of-life register; an SMR-declined code from 1 April of the month's
     financial year to the month end.
 #}
+{{ config(
+    incremental_strategy='append',
+    pre_hook="{{ delete_months_to_rebuild('month_start_date') }}",
+) }}
 with
 
 rules as (
@@ -52,6 +56,7 @@ patients as (
         has_learning_disability,
         is_end_of_life
     from {{ ref('stg_clinical__patients') }}
+    where {{ months_to_rebuild('snapshot_month') }}
 
 ),
 

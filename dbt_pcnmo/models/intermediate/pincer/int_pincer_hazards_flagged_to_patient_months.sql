@@ -51,6 +51,10 @@
     snomed_codelists (pincer_* lists). Only patient-months in at least one denominator are
     kept.
 #}
+{{ config(
+    incremental_strategy='append',
+    pre_hook="{{ delete_months_to_rebuild('month_start_date') }}",
+) }}
 {%- set indicators = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'i', 'k', 'ac', 'me', 'li', 'am'] %}
 
 with
@@ -94,6 +98,7 @@ patients as (
         deregistration_date,
         death_date
     from {{ ref('stg_clinical__patients') }}
+    where {{ months_to_rebuild('snapshot_month') }}
 
 ),
 
