@@ -11,7 +11,8 @@
     pcnmo docs                     regenerate docs/extracts.md and the dbt sources YAML from
                                    the extract contracts, and docs/kpis.md from the KPI seed
     pcnmo ui [--port N]            the Dagster UI on this data directory
-    pcnmo bench [options]          time the PCN, ICB and national-EPD tiers against a bare scan
+    pcnmo bench [options]          time the scale tiers (PCN demo, whole ICB, a new month,
+                                   national EPD) against their targets
     pcnmo national-epd --out FILE  write one national-size synthetic EPD month
 
 One parser: each command is a module here that declares its own options, so every option is
