@@ -26,3 +26,40 @@
         delete from {{ this }} where {{ months_to_rebuild(column) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    An incremental staging model that keeps only the newest delivery of each natural key
+    (events, medication issues) recomputes just the keys a rebuild from `rebuild_from` can
+    change: those it holds from the months rebuilt (set aside, then deleted, by the pre-hook
+    `set_aside_keys_to_rebuild`) and those the months rebuilt deliver (`keys_to_rebuild`).
+    Its delete+insert on the natural key then replaces the older rows of the keys delivered
+    again; `drop_keys_to_rebuild` tidies up after.
+-#}
+{% macro keys_to_rebuild_table() -%}
+    {{ this.schema }}.{{ this.identifier }}__keys_to_rebuild
+{%- endmacro %}
+
+{% macro set_aside_keys_to_rebuild(natural_key, month_column='delivery_month') -%}
+    {%- if is_incremental() -%}
+        create or replace table {{ keys_to_rebuild_table() }} as
+        select distinct {{ natural_key | join(', ') }}
+        from {{ this }}
+        where {{ months_to_rebuild(month_column) }};
+        delete from {{ this }} where {{ months_to_rebuild(month_column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro keys_to_rebuild(cte, natural_key, month_column='delivery_month') -%}
+    select {{ natural_key | join(', ') }}
+    from {{ cte }}
+    where {{ months_to_rebuild(month_column) }}
+    union
+    select {{ natural_key | join(', ') }}
+    from {{ keys_to_rebuild_table() }}
+{%- endmacro %}
+
+{% macro drop_keys_to_rebuild() -%}
+    {%- if is_incremental() -%}
+        drop table if exists {{ keys_to_rebuild_table() }}
+    {%- endif -%}
+{%- endmacro %}

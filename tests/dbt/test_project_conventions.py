@@ -16,7 +16,7 @@ from pcnmo.contracts import CONTRACTS
 # layer (first folder under models/) -> (name prefixes, allowed materialisations)
 LAYERS: dict[str, tuple[tuple[str, ...], set[str]]] = {
     # Tables and incremental models only where dbt_project.yml names a measured reason.
-    "staging": (("stg_",), {"view", "table"}),
+    "staging": (("stg_",), {"view", "table", "incremental"}),
     "intermediate": (("int_",), {"ephemeral", "view", "table", "incremental"}),
     "marts": (("dim_", "fct_"), {"table", "incremental"}),
     "reports": (("rpt_",), {"table", "view"}),

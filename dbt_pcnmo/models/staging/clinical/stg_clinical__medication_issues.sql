@@ -5,6 +5,12 @@
     file stay apart through their occurrence number.
 #}
 {%- set natural_key = ['practice_code', 'patient_id', 'dmd_code', 'issue_date'] %}
+{{ config(
+    incremental_strategy='delete+insert',
+    unique_key=natural_key,
+    pre_hook="{{ set_aside_keys_to_rebuild(" ~ natural_key ~ ") }}",
+    post_hook="{{ drop_keys_to_rebuild() }}",
+) }}
 
 with
 
@@ -46,13 +52,36 @@ renamed as (
 
 ),
 
+{% if is_incremental() %}
+{#- Only the keys the months rebuilt can change: the rest of the model stays as it is. #}
+keys_to_rebuild as (
+
+    {{ keys_to_rebuild('renamed', natural_key) }}
+
+),
+
+{% endif %}
+delivered as (
+
+    select renamed.*
+    from renamed
+    {%- if is_incremental() %}
+    inner join keys_to_rebuild
+        on
+            {%- for column in natural_key %}
+            {{ 'and ' if not loop.first }}renamed.{{ column }} = keys_to_rebuild.{{ column }}
+            {%- endfor %}
+    {%- endif %}
+
+),
+
 ranked as (
 
     select
         *,
         {{ latest_delivery_rank(natural_key) }} as delivery_rank,
         {{ occurrence_in_delivery(natural_key) }} as occurrence
-    from renamed
+    from delivered
 
 ),
 

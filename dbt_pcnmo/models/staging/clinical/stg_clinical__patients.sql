@@ -4,11 +4,16 @@
     loader has already typed dates and numbers (ingestion/contracts.py), so staging only
     renames, normalises codes and turns flags into booleans.
 #}
+{{ config(
+    incremental_strategy='append',
+    pre_hook="{{ delete_months_to_rebuild('snapshot_month') }}",
+) }}
 with
 
 source as (
 
     select * from {{ source('clinical', 'patients') }}
+    where {{ months_to_rebuild('_month') }}
 
 ),
 
