@@ -243,6 +243,24 @@ def test_unit_tests_are_named_for_their_model(manifest):
     assert not offenders
 
 
+def test_unit_tests_of_incremental_models_say_they_build_from_nothing(manifest):
+    # Without the override a unit test of an incremental model fails to compile ({{ this }}
+    # is no table), or fails to parse, depending on how the model uses is_incremental().
+    incremental = {
+        node["name"]
+        for node in _project(manifest, "model")
+        if node["config"]["materialized"] == "incremental"
+    }
+    offenders = [
+        unit_test["name"]
+        for unit_test in manifest["unit_tests"].values()
+        if unit_test["model"] in incremental
+        and ((unit_test.get("overrides") or {}).get("macros") or {}).get("is_incremental")
+        is not False
+    ]
+    assert incremental and not offenders
+
+
 def test_models_take_schema_and_materialisation_from_their_folder(manifest):
     """Both cascade from dbt_project.yml; a model's config() is only for exceptions."""
     override = re.compile(r"config\s*\([^)]*\b(materialized|schema)\s*=", re.DOTALL)
