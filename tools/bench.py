@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -356,6 +357,19 @@ def _print(result: dict) -> None:
         print(line)
 
 
+def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a measured step: this one's, without the paths the `pcnmo` command
+    derived from its own data directory (the warehouse, the Dagster instance, the temp folder):
+    each step works in its tier's data directory, never in the caller's."""
+    from pcnmo import settings
+
+    derived = (settings.DUCKDB_PATH_ENV, settings.DAGSTER_HOME_ENV, settings.TEMP_DIR_ENV)
+    env = {k: v for k, v in environ.items() if k not in derived}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    env.setdefault("PCNMO_PSEUDONYMISATION_KEY", "benchmark-key-" + "0" * 40)
+    return env
+
+
 def bench(tiers: list[str], national_rows: int, workdir: Path | None, keep: bool) -> int:
     """Run the tiers, print each as it finishes; keep the data (and a JSON summary) if asked."""
     unknown = [t for t in tiers if t not in TIER_SPECS]
@@ -363,8 +377,7 @@ def bench(tiers: list[str], national_rows: int, workdir: Path | None, keep: bool
         print(f"Unknown tier(s) {', '.join(unknown)}: choose from {', '.join(TIERS)}")
         return 2
     workdir = workdir or Path(tempfile.mkdtemp(prefix="pcnmo-bench-"))
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    env.setdefault("PCNMO_PSEUDONYMISATION_KEY", "benchmark-key-" + "0" * 40)
+    env = child_environment(os.environ)
     print(f"Benchmark on {os.cpu_count()} cores; working in {workdir}")
     results = []
     try:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from tools.bench import _tree_rss_mb, verdicts
+from tools.bench import _tree_rss_mb, child_environment, verdicts
 
 
 def test_each_target_shows_measured_target_and_ratio():
@@ -40,3 +40,18 @@ def test_peak_memory_counts_a_process_and_its_children():
     finally:
         os.killpg(parent.pid, signal.SIGTERM)
         parent.wait()
+
+
+def test_a_measured_step_works_in_its_own_data_directory_not_the_callers():
+    # What `pcnmo` itself set from the caller's data directory before `bench` ran.
+    caller = {
+        "PCNMO_DATA_DIR": "/home/me/data",
+        "PCNMO_DUCKDB_PATH": "/home/me/data/warehouse/pcnmo.duckdb",
+        "DAGSTER_HOME": "/home/me/data/dagster",
+        "PCNMO_TEMP_DIR": "/home/me/data/tmp",
+        "PCNMO_MEMORY_LIMIT": "3GB",
+    }
+    env = child_environment(caller)
+    assert not {"PCNMO_DUCKDB_PATH", "DAGSTER_HOME", "PCNMO_TEMP_DIR"} & set(env)
+    assert env["PCNMO_MEMORY_LIMIT"] == "3GB"  # the limits still apply
+    assert env["PCNMO_PSEUDONYMISATION_KEY"]
