@@ -112,6 +112,16 @@ def handle(args: argparse.Namespace, paths: settings.Paths) -> int:
     if not months:
         print(f"Nothing to run: no YYYY-MM folders in {paths.inbox}.", file=sys.stderr)
         return 1
+    first = settings.first_month(paths)
+    early = [m for m in months if f"{m}-01" < first.isoformat()]
+    if early:
+        print(
+            f"{', '.join(early)} is before the first month the pipeline knows ({first:%Y-%m}, "
+            f"from {settings.FIRST_MONTH_ENV} or the oldest inbox folder): set "
+            f"{settings.FIRST_MONTH_ENV}={early[0]} to include it.",
+            file=sys.stderr,
+        )
+        return 1
     try:
         with run_lock(paths, settings.lock_wait_seconds()):
             progress = Progress(paths.data_dir / "logs")
