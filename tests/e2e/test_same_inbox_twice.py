@@ -62,23 +62,38 @@ class FirstRun:
     succeeded: bool
     outputs: dict[str, bytes]  # every output, by relative path
     kpi_values: tuple[list, list]  # marts.fct_kpi_values: columns and rows, as stored
+    console: str
 
 
 @pytest.fixture(scope="module")
 def first_run(inbox, tmp_path_factory) -> FirstRun:
-    from tools.cli.run import run_pipeline
+    """The inbox through `pcnmo run`'s pipeline, then the summary of where the outputs are
+    that the command prints after it."""
+    from tools.cli.run import print_outputs, run_pipeline
 
     root = tmp_path_factory.mktemp("e2e-first") / "data"
     shutil.copytree(inbox, root / "inbox")
-    with data_directory(root), console():
+    with data_directory(root), console() as printed:
         paths = settings.paths()
         succeeded = run_pipeline(MONTHS, paths)
-        return FirstRun(
-            root,
-            succeeded,
-            output_files(paths.outputs),
-            table_rows(paths.warehouse, "marts.fct_kpi_values"),
-        )
+        print_outputs(paths, MONTHS[-1])
+    return FirstRun(
+        root,
+        succeeded,
+        output_files(paths.outputs),
+        table_rows(paths.warehouse, "marts.fct_kpi_values"),
+        printed[0],
+    )
+
+
+def test_the_run_says_where_the_dashboard_and_both_comparators_are(first_run):
+    named = [
+        name
+        for name in first_run.outputs
+        if name.endswith(("_pcn_comparator.xlsx", f"{MONTHS[-1]}_dashboard.xlsx"))
+    ]
+    assert len([n for n in named if n.endswith("_pcn_comparator.xlsx")]) == 2  # month, quarter
+    assert [n for n in named if n not in first_run.console] == []
 
 
 @dataclass

@@ -30,6 +30,7 @@ from pcnmo.contracts import CONTRACTS
 from pcnmo.redaction import redact
 from pcnmo.settings import inbox_months
 from reports import paths as report_paths
+from reports import warehouse as report_warehouse
 from tools.cli.environment import prepare_dbt_manifest
 from tools.cli.progress import Progress
 from tools.cli.status import print_status
@@ -309,12 +310,11 @@ def print_outputs(paths: settings.Paths, month: str) -> None:
     if not paths.published_warehouse.exists():
         return
     with duckdb.connect(str(paths.published_warehouse), read_only=True) as conn:
-        pcns = conn.execute(
-            "select pcn_code from marts.dim_pcns where has_clinical_extracts order by 1"
-        ).fetchall()
+        pcns = report_warehouse.report_pcns(conn)
+        icbs = report_warehouse.report_icbs(conn)
     day = dt.date.fromisoformat(f"{month}-01")
     print(f"Published warehouse (analysts, read-only): {paths.published_warehouse}")
-    for (pcn_code,) in pcns[:1]:
+    for pcn_code in pcns[:1]:
         xlsx, csv = report_paths.icb_return_paths(paths.outputs, pcn_code, day)
         print(f"Dashboard workbook  {report_paths.dashboard_path(paths.outputs, pcn_code, day)}")
         print(f"ICB return          {xlsx}")
@@ -323,3 +323,7 @@ def print_outputs(paths: settings.Paths, month: str) -> None:
         print(f"Activity extract    {extract}")
     if len(pcns) > 1:
         print(f"(and {len(pcns) - 1} more PCNs under {paths.outputs})")
+    for icb_code in icbs:
+        for label, slug in (("month", f"{day:%Y-%m}"), ("quarter", report_paths.quarter_slug(day))):
+            comparator = report_paths.comparator_path(paths.outputs, icb_code, slug)
+            print(f"PCN comparator, {label:<8}{comparator}")
