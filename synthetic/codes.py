@@ -5,7 +5,7 @@ Sources (all public; the generator never reads them at run time):
   frailty codes: the NHS Digital primary care domain refsets and the OpenCodelists lists of
   opensafely/medication-reviews (codelists/, MIT).
 - Laboratory and diagnosis codes: the OpenCodelists PINCER lists as opensafely/pincer-measures
-  pins them (codelists/, MIT; the clinical-event lists are copied in
+  pins them (codelists/, MIT; the codes of the clinical-event lists are cut into
   tests/fixtures/reference/codelists_pincer): pincer-fbc, -lft, -lith_lev, -tft, -electro,
   -renal, -egfr, -hf, -ast, -pep.
 - Members of the STRMEDRWVDEC_COD (SMR declined) refset were not available (docs/domain.md 2.4

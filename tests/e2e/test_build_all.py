@@ -317,6 +317,13 @@ def test_an_inbox_of_only_real_public_files_loads_and_says_what_is_missing(
         practices = conn.execute(
             "select count(distinct practice_code) from staging.stg_nhsbsa__prescriptions"
         ).fetchall()[0][0]
+        registered = conn.execute(
+            "select practice_code from marts.dim_practices order by 1"
+        ).fetchall()
+        listed = conn.execute(
+            "select strftime(extract_month, '%Y-%m'), string_agg(distinct practice_code, ' ' "
+            "order by practice_code) from staging.stg_nhsd__list_sizes group by 1 order by 1"
+        ).fetchall()
         missing = dict(
             conn.execute(
                 "select source || '.' || table_name, count(*) from pipeline.ingestion_log "
@@ -329,7 +336,11 @@ def test_an_inbox_of_only_real_public_files_loads_and_says_what_is_missing(
                 "select message from pipeline.ingestion_log where status = 'missing'"
             ).fetchall()
         ]
+    # The fixtures are cuts: B85054 has no row in the 2017 epraccur and no list size in
+    # September, L84018 none in October; all four practices' prescribing is still loaded.
     assert practices == 4
+    assert [p for (p,) in registered] == ["B85010", "L84018", "L84073"]
+    assert listed == [("2017-09", "B85010 L84018 L84073"), ("2017-10", "B85010 B85054 L84073")]
     assert missing["clinical.patients"] == 2 and missing["local.workforce"] == 2
     assert "nhsbsa.epd" not in missing
     assert all("no raw_" in m and "expected names like" in m for m in messages)

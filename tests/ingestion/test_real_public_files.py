@@ -81,13 +81,19 @@ EPD_BY_MONTH = {
     "2026-04": OCTOBER_ROWS,
     "2026-05": SEPTEMBER_ROWS,
 }
-# Registered patients (SEX ALL, AGE_GROUP_5 ALL) in the September and October 2017 files.
+# The 2017 list sizes and epraccur are cuts of the upstream files (see the fixtures' README):
+# each 2017 month's list sizes leave out one practice that prescribes that month, and the
+# August 2017 epraccur (loaded as 2017-09) leaves out B85054.
+NO_LIST_SIZE = {"2017-09": "B85054", "2017-10": "L84018"}
+# Registered patients (SEX ALL, AGE_GROUP_5 ALL), by awk over each fixture file:
+# awk -F, '$7 == "ALL" && $8 == "ALL" {print $4, $9}'. The files made by hand for 2024-09,
+# 2026-04 and 2026-05 hold every practice of the upstream September or October file.
 SEPTEMBER_LISTS = {"B85010": 6939, "B85054": 10529, "L84018": 6632, "L84073": 4181}
 OCTOBER_LISTS = {"B85010": 6951, "B85054": 10510, "L84018": 6639, "L84073": 4176}
 LISTS_BY_MONTH = {
-    "2017-09": (SEPTEMBER_LISTS, dt.date(2017, 9, 1)),  # 01SEP2017
-    "2017-10": (OCTOBER_LISTS, dt.date(2017, 10, 1)),
-    "2024-09": (SEPTEMBER_LISTS, dt.date(2024, 9, 1)),
+    "2017-09": ({"B85010": 6939, "L84018": 6632, "L84073": 4181}, dt.date(2017, 9, 1)),
+    "2017-10": ({"B85010": 6951, "B85054": 10510, "L84073": 4176}, dt.date(2017, 10, 1)),
+    "2024-09": (SEPTEMBER_LISTS, dt.date(2024, 9, 1)),  # 01SEP2024
     "2026-04": (OCTOBER_LISTS, dt.date(2026, 4, 1)),
     "2026-05": (SEPTEMBER_LISTS, dt.date(2026, 5, 1)),
 }
@@ -156,11 +162,12 @@ def test_every_file_in_every_layout_loads_every_row_with_nothing_quarantined(war
         (EPD, "2024-09", "EPD_SNOMED_202409.csv", "epd", 229, 2),
         (EPD, "2026-04", "EPD_SNOMED_202604.csv", "epd_snomed", 240, 2),
         (EPD, "2026-05", "EPD_SNOMED_202605.zip", "epd_snomed", 229, 2),
-        (LIST_SIZES, "2017-09", "gp-reg-pat-prac-quin-age.csv", "quinary", 172, 2),
+        (LIST_SIZES, "2017-09", "gp-reg-pat-prac-quin-age.csv", "quinary", 129, 2),
+        (LIST_SIZES, "2017-10", "gp-reg-pat-prac-quin-age.csv", "quinary", 129, 2),
         (LIST_SIZES, "2024-09", "gp-reg-pat-prac-quin-age.csv", "quinary", 172, 2),
         (LIST_SIZES, "2026-04", "gp-reg-pat-prac-quin-age_V2.csv", "quinary", 172, 2),
         (LIST_SIZES, "2026-05", "gp-reg-pat-prac-quin-age_V2.zip", "quinary", 172, 2),
-        (EPRACCUR, "2017-09", "epraccur.csv", "epraccur", 4, 1),
+        (EPRACCUR, "2017-09", "epraccur.csv", "epraccur", 3, 1),
         (EPRACCUR, "2024-09", "epraccur.csv", "epraccur", 313, 1),
         (EPRACCUR, "2026-05", "epraccur.zip", "epraccur", 313, 2),  # below its header row
         (EPCN_MEMBERS, "2017-09", "epcn_core_partner_details.csv", "csv", 144, 2),
@@ -256,8 +263,20 @@ def test_list_size_bands_add_up_to_each_practice_total(warehouse):
         "from raw_nhsd.gp_list_sizes where sex <> 'ALL' group by 1, 2, 3"
     ).fetchall()
 
-    assert len(rows) == 5 * 4 * 2
+    # 2017-09 and 2017-10 list three practices each, the later months four; two sexes each.
+    assert len(rows) == (3 + 3 + 4 + 4 + 4) * 2
     assert all(bands == total for *_, bands, total in rows)
+
+
+def test_the_2017_epraccur_is_cut_to_three_of_the_four_practices(warehouse):
+    # B85054 prescribes that month (test_epd_totals_per_practice_match_an_independent_sum).
+    conn, _ = warehouse
+
+    listed = conn.execute(
+        "select organisation_code from raw_ods.epraccur where _month = '2017-09-01' order by 1"
+    ).fetchall()
+
+    assert [code for (code,) in listed] == ["B85010", "L84018", "L84073"]
 
 
 @pytest.mark.parametrize(
