@@ -1,7 +1,7 @@
 """NHS numbers in text: how to recognise one, and the one function that removes them.
 
-Whatever leaves ingestion passes `redact`: every text value kept from an input file (its SQL
-twin, `pcnmo_redact` in `ingestion.sql_macros`, is built from the patterns below), every message
+Whatever leaves ingestion passes `redact`: every text value kept from an input file (the
+loader's SQL calls this very function, `pcnmo_redact` in `ingestion.sql_macros`), every message
 (rejections, errors, Dagster metadata and descriptions, logs, the console) and every quarantine
 field. Nothing else decides what an NHS number looks like.
 
@@ -52,6 +52,14 @@ ODS_CODE_DIGITS = 5
 # Ten digits from where a candidate starts, then the character after them if it is a digit
 # (then the ten digits are the start of a longer number, not an NHS number).
 CANDIDATE_PATTERN = f"([0-9](?:{SEPARATOR_CLASS}{{0,{MAX_SEPARATORS}}}[0-9]){{9}})([0-9]?)"
+
+# Matches every text that holds a candidate (and a few more): ten digits with separators
+# between them, starting where a run of digits starts and not followed by a digit. A text it
+# does not match cannot hold an NHS number, so the loader's SQL skips `redact` for it (nearly
+# every value: a date, a count, an 18-digit SNOMED id).
+POSSIBLE_NHS_NUMBER_PATTERN = (
+    f"(^|[^0-9])[0-9](?:{SEPARATOR_CLASS}{{0,{MAX_SEPARATORS}}}[0-9]){{9}}([^0-9]|$)"
+)
 
 _CANDIDATE = re.compile(CANDIDATE_PATTERN)
 _DIGIT_RUN = re.compile("[0-9]+")

@@ -1,16 +1,18 @@
-"""The loader's SQL twins: `pcnmo_redact` must give exactly what `pcnmo.redaction.redact` gives
-on every text, and the Verhoeff check must agree with an implementation written here from the
-published tables (SNOMED CT Technical Implementation Guide, check digit)."""
+"""The loader's SQL checks: `pcnmo_redact` must give exactly what `pcnmo.redaction.redact`
+gives on every text (its pattern must let through every text that holds an NHS number), and the
+Verhoeff check must agree with an implementation written here from the published tables
+(SNOMED CT Technical Implementation Guide, check digit)."""
 
 from __future__ import annotations
 
 import random
+import re
 
 import duckdb
 import pytest
 
 from ingestion.sql_macros import install_macros
-from pcnmo.redaction import SEPARATORS, redact
+from pcnmo.redaction import POSSIBLE_NHS_NUMBER_PATTERN, SEPARATORS, redact
 from tests.ingestion.conftest import valid_nhs_numbers
 
 _D = [
@@ -75,6 +77,15 @@ def test_the_sql_redaction_is_the_python_redaction(conn, seed):
     ]
     assert got == [redact(t) for t in texts]
     assert sum(g != t for g, t in zip(got, texts, strict=True)) > 600  # numbers were removed
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1234567890123456", "2026-09-01", "01/09/2026", "39732311000001104", "12.50", "SEA-U90001-25"],
+)
+def test_texts_that_cannot_hold_a_number_skip_the_python_redaction(text):
+    # Nearly every value (dates, amounts, SNOMED and dm+d ids) must stay on the SQL fast path.
+    assert not re.search(POSSIBLE_NHS_NUMBER_PATTERN, text)
 
 
 def test_sql_redaction_keeps_nulls(conn):
