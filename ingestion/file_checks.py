@@ -290,19 +290,26 @@ def reject_month_first_dates(
     """A date column whose values only make sense with day and month swapped: some are valid
     only month-first (09/14/2026) and none only day-first (14/09/2026). `columns` are (label,
     value expression over the staged fields, date formats)."""
-    for label, value, formats in columns:
-        swapped = [s for f in formats if (s := _swapped(f))]
-        if not swapped:
-            continue
-        as_written, other_way = _parsed(value, list(formats)), _parsed(value, swapped)
-        rows = conn.execute(
-            f"select count(*) filter (where {as_written} is null and {other_way} is not null), "
-            f"count(*) filter (where {as_written} is not null and {other_way} is null), "
-            f"(list(_row order by _row) filter (where {as_written} is null "
-            f"and {other_way} is not null))[1:{SHOWN_ROWS}] "
-            f"from {stage} where {value} is not null"
-        ).fetchall()
-        only_swapped, only_as_written, examples = rows[0]
+    checked = [
+        (label, value, _parsed(value, list(formats)), _parsed(value, swapped))
+        for label, value, formats in columns
+        if (swapped := [s for f in formats if (s := _swapped(f))])
+    ]
+    if not checked:
+        return
+    # One scan of the file for every date column.
+    aggregates = ", ".join(
+        f"count(*) filter (where {value} is not null and {as_written} is null "
+        f"and {other_way} is not null), "
+        f"count(*) filter (where {value} is not null and {as_written} is not null "
+        f"and {other_way} is null), "
+        f"(list(_row order by _row) filter (where {value} is not null and {as_written} is null "
+        f"and {other_way} is not null))[1:{SHOWN_ROWS}]"
+        for _, value, as_written, other_way in checked
+    )
+    [counts] = conn.execute(f"select {aggregates} from {stage}").fetchall()
+    for n, (label, *_) in enumerate(checked):
+        only_swapped, only_as_written, examples = counts[3 * n : 3 * n + 3]
         if only_swapped and not only_as_written:
             shown = ", ".join(str(r) for r in examples)
             raise FileRejected(

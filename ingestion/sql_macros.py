@@ -8,6 +8,8 @@ does guard it, and a value that is not even digits is simply invalid, never an e
 
 from __future__ import annotations
 
+import weakref
+
 import duckdb
 from duckdb.sqltypes import VARCHAR
 
@@ -126,12 +128,16 @@ MACROS = (
 )
 
 
+# Connections that already have the macros: a load installs them once per table and month,
+# and registering the function again would fail.
+_installed: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
 def install_macros(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the macros on the connection (temporary: they live as long as it does)."""
-    [(registered,)] = conn.execute(
-        "select count(*) from duckdb_functions() where function_name = ?", [REDACT_FUNCTION]
-    ).fetchall()
-    if not registered:
-        conn.create_function(REDACT_FUNCTION, redact, [VARCHAR], VARCHAR, side_effects=False)
+    if conn in _installed:
+        return
+    conn.create_function(REDACT_FUNCTION, redact, [VARCHAR], VARCHAR, side_effects=False)
     for sql in MACROS:
         conn.execute(sql)
+    _installed.add(conn)
