@@ -11,6 +11,8 @@ is built from the run.
 """
 
 import logging
+import warnings
+from collections.abc import Callable
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -89,17 +91,28 @@ def _upstream(table: TableContract) -> list[dg.AssetKey]:
     return []
 
 
+def _monthly_asset(**kwargs) -> Callable:
+    """`dg.asset` for a monthly table whose backfill of many months is one run. Dagster marks
+    `backfill_policy` as beta and warns at every definition load, which printed 19 lines of
+    warnings at the top of every `pcnmo run`; the policy is what we want either way."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy")
+        return dg.asset(
+            partitions_def=monthly_partitions,
+            pool="duckdb",
+            # A backfill of many months runs as one step that loops over them: per-month runs
+            # would pay Dagster's per-step overhead dozens of times for a few seconds of loading.
+            backfill_policy=dg.BackfillPolicy.single_run(),
+            **kwargs,
+        )
+
+
 def build_raw_table_asset(table: TableContract) -> dg.AssetsDefinition:
-    @dg.asset(
+    @_monthly_asset(
         key=list(table.asset_key),
         name=None,
         description=table.description,
         group_name="ingestion",
-        partitions_def=monthly_partitions,
-        pool="duckdb",
-        # A backfill of many months runs as one step that loops over them: per-month runs
-        # would pay Dagster's per-step overhead dozens of times for a few seconds of loading.
-        backfill_policy=dg.BackfillPolicy.single_run(),
         deps=_upstream(table),
         kinds={"duckdb", "csv"},
         metadata={
@@ -185,15 +198,12 @@ def build_raw_table_asset(table: TableContract) -> dg.AssetsDefinition:
 raw_table_assets = [build_raw_table_asset(table) for table in CONTRACTS]
 
 
-@dg.asset(
+@_monthly_asset(
     key=INBOX_FILES,
     description="One row per file in the month's inbox folder that no table reads (and that "
     "looks like no table's file): listed by name in pipeline.ingestion_log (source 'inbox', "
     "status 'unclaimed') so a stray or misnamed delivery is never silently ignored.",
     group_name="ingestion",
-    partitions_def=monthly_partitions,
-    pool="duckdb",
-    backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"duckdb"},
 )
 def inbox_unclaimed_files(
