@@ -13,6 +13,10 @@ class asserts its outcome as a user meets it:
 and, for every class: rows in = loaded + quarantined (+ out of scope) for every file; nothing
 else in the warehouse changed; and no planted NHS number appears anywhere - the warehouse
 (every value of every table), the quarantine CSVs, the error, the console or the log.
+
+A class states only what is its own: the file (a Delivery), the defect and the outcome. Most
+are valid rows with a defect (`@defect`: the function edits the rows, the file is written
+for it); the rest write their files themselves (`@files`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -71,84 +76,142 @@ from tests.ingestion.hostile import (
 YYYYMM = MONTH.replace("-", "")
 
 
-def emis(entity: str, practice: str = EMIS_PRACTICE, yyyymm: str = YYYYMM) -> str:
-    return f"EMIS_{practice}_{entity}_{yyyymm}.csv"
+@dataclass(frozen=True)
+class Delivery:
+    """A file of one table as a data team names it, with the dialect its rows are written in."""
+
+    table: TableContract
+    dialect: str
+    name: str
+
+    def write(self, folder: Path, rows: list[dict[str, Any]], **options: Any) -> Path:
+        """The rows in the file's layout: a workbook for an .xlsx name, else a CSV."""
+        writer = write_xlsx if self.name.endswith(".xlsx") else write_csv
+        return writer(folder / self.name, self.table, self.dialect, rows, **options)
 
 
-def s1(entity: str, practice: str = S1_PRACTICE) -> str:
-    return f"S1_{practice}_{entity}_{YYYYMM}.csv"
+def emis(table: TableContract, practice: str = EMIS_PRACTICE, yyyymm: str = YYYYMM) -> Delivery:
+    return Delivery(table, "emis", f"EMIS_{practice}_{table.name}_{yyyymm}.csv")
 
 
-def log_name(table: TableContract, suffix: str = "csv", pcn: str = PCN) -> str:
-    return f"{table.name}_{pcn}_{YYYYMM}.{suffix}"
+def s1(table: TableContract, practice: str = S1_PRACTICE) -> Delivery:
+    return Delivery(table, "systmone", f"S1_{practice}_{table.name}_{YYYYMM}.csv")
 
 
-# Where each table's good (baseline) delivery goes, and in which dialect.
-BASELINE: dict[str, tuple[str, str]] = {
-    "patients": (emis("patients"), "emis"),
-    "events": (emis("events"), "emis"),
-    "medication_issues": (emis("medication_issues"), "emis"),
-    "discharges": (emis("discharges"), "emis"),
-    "epd": (f"EPD_{YYYYMM}.csv", "epd"),
-    "gp_list_sizes": ("gp-reg-pat-prac-quin-age.csv", "quinary"),
-    "epcn_pcns": ("epcn_pcn_details.csv", "csv"),
-    "epcn_members": ("epcn_core_partner_details.csv", "csv"),
-    "epraccur": ("epraccur.csv", "epraccur"),
+def log(table: TableContract, suffix: str = "csv", pcn: str = PCN) -> Delivery:
+    return Delivery(table, "local", f"{table.name}_{pcn}_{YYYYMM}.{suffix}")
+
+
+EPD_FILE = Delivery(EPD, "epd", f"EPD_{YYYYMM}.csv")
+LIST_SIZES_FILE = Delivery(LIST_SIZES, "quinary", "gp-reg-pat-prac-quin-age.csv")
+MEMBERS_FILE = Delivery(EPCN_MEMBERS, "csv", "epcn_core_partner_details.csv")
+
+# Each table's good (baseline) delivery; a local log's is `log(table)`.
+BASELINE: dict[str, Delivery] = {
+    delivery.table.name: delivery
+    for delivery in (
+        emis(PATIENTS),
+        emis(CLINICAL_EVENTS),
+        emis(MEDICATION_ISSUES),
+        emis(DISCHARGES),
+        EPD_FILE,
+        LIST_SIZES_FILE,
+        Delivery(EPCN_PCNS, "csv", "epcn_pcn_details.csv"),
+        MEMBERS_FILE,
+        Delivery(EPRACCUR, "epraccur", "epraccur.csv"),
+    )
 }
 
 
 # ---------------------------------------------------------------------------------------------
-# Outcomes
+# Outcomes (of the class's delivery)
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Rejected:
-    files: tuple[str, ...]  # every file the message must name
     says: tuple[str, ...]  # what the message must say (what is wrong, how to fix it)
+    also_names: tuple[str, ...] = ()  # files besides the delivery the message must name
 
 
 @dataclass(frozen=True)
 class Quarantined:
-    file: str
     rows: dict[int, tuple[str, str]]  # row number -> (failing columns, part of the reason)
     loaded: int
 
 
 @dataclass(frozen=True)
 class Accepted:
-    file: str
     loaded: int
     # (column, value) the first loaded row must hold
     holds: tuple[tuple[str, object], ...] = ()
 
 
+Outcome = Rejected | Quarantined | Accepted
+Rows = list[dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
-    table: TableContract
+    delivery: Delivery
     write: Callable[[Path, list[str]], object]  # (month folder, planted numbers)
-    outcome: Rejected | Quarantined | Accepted
+    outcome: Outcome
     planted: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> TableContract:
+        return self.delivery.table
+
+    @property
+    def named_files(self) -> tuple[str, ...]:
+        """The files the class's outcome is about (a rejection's message names them all)."""
+        also = self.outcome.also_names if isinstance(self.outcome, Rejected) else ()
+        return (self.delivery.name, *also)
 
 
 CASES: list[Case] = []
 
 
-def case(table: TableContract, outcome: Rejected | Quarantined | Accepted):
-    """Register the decorated writer as a hostile class, with its own planted numbers."""
+def _register(name: str, delivery: Delivery, write: Callable, outcome: Outcome) -> None:
+    """A hostile class, with numbers to plant that no other class plants."""
+    CASES.append(Case(name, delivery, write, outcome, plant(len(CASES) + 1)))
 
-    def register(write: Callable[[Path, list[str]], object]) -> Callable:
-        number = len(CASES) + 1
-        CASES.append(Case(write.__name__, table, write, outcome, plant(number)))
-        return write
+
+def defect(
+    delivery: Delivery, outcome: Outcome, *, count: int = 3, **write_options: Any
+) -> Callable:
+    """Register the decorated function as a class whose file is `count` valid rows of the
+    delivery, carrying the planted NHS numbers where the table has them, with a defect: the
+    function edits the rows in place, or returns the rows to write instead."""
+
+    def register(edit: Callable[[Rows, list[str]], Rows | None]) -> Callable:
+        def write(folder: Path, planted: list[str]) -> None:
+            numbers = (planted * count)[:count]  # a longer file repeats the planted numbers
+            rows = valid_rows(delivery.table, delivery.dialect, count, numbers)
+            edited = edit(rows, planted)
+            delivery.write(folder, rows if edited is None else edited, **write_options)
+
+        _register(edit.__name__, delivery, write, outcome)
+        return edit
 
     return register
 
 
-def _rows(table, dialect, planted, count=3):
-    """Valid rows whose NHS numbers (where the table has them) are the planted ones."""
-    return valid_rows(table, dialect, count, planted)
+def files(delivery: Delivery, outcome: Outcome) -> Callable:
+    """Register the decorated function as a class that writes its own file(s) into the month
+    folder: (delivery, folder, planted numbers)."""
+
+    def register(write: Callable[[Delivery, Path, list[str]], object]) -> Callable:
+        _register(
+            write.__name__,
+            delivery,
+            lambda folder, planted: write(delivery, folder, planted),
+            outcome,
+        )
+        return write
+
+    return register
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,246 +219,184 @@ def _rows(table, dialect, planted, count=3):
 # ---------------------------------------------------------------------------------------------
 
 
-@case(
-    PATIENTS,
-    Rejected(
-        (emis("patients"),),
-        ("looks like a data row: is the header row missing?", "docs/extracts.md"),
-    ),
+@defect(
+    emis(PATIENTS),
+    Rejected(("looks like a data row: is the header row missing?", "docs/extracts.md")),
+    with_header=False,
 )
-def patients_without_their_header_row(folder, planted):
-    write_csv(
-        folder / emis("patients"),
-        PATIENTS,
-        "emis",
-        _rows(PATIENTS, "emis", planted),
-        with_header=False,
-    )
+def patients_without_their_header_row(rows, planted):
+    """Valid rows; the header row is left out."""
 
 
-@case(PATIENTS, Rejected((s1("patients"),), ("is missing required column(s) 'Gender'",)))
-def systmone_patients_missing_a_column(folder, planted):
-    header = [h if h != "Gender" else "Sex at birth" for _, h in header_cells(PATIENTS, "systmone")]
-    rows = _rows(PATIENTS, "systmone", planted)
-    write_csv(folder / s1("patients"), PATIENTS, "systmone", rows, header=header)
-
-
-@case(
-    CLINICAL_EVENTS,
-    Rejected(
-        (f"EMIS_{EMIS_PRACTICE}_events_{YYYYMM} (1).csv",),
-        (f"rename it to '{emis('events')}'",),
-    ),
+@defect(
+    s1(PATIENTS),
+    Rejected(("is missing required column(s) 'Gender'",)),
+    header=[h if h != "Gender" else "Sex at birth" for _, h in header_cells(PATIENTS, "systmone")],
 )
-def events_saved_as_a_browser_copy(folder, planted):
-    path = folder / f"EMIS_{EMIS_PRACTICE}_events_{YYYYMM} (1).csv"
-    write_csv(path, CLINICAL_EVENTS, "emis", _rows(CLINICAL_EVENTS, "emis", planted))
+def systmone_patients_missing_a_column(rows, planted):
+    """Valid rows under a header that renamed Gender."""
 
 
-@case(
-    MEDICATION_ISSUES,
-    Rejected(
-        (f"EMIS {EMIS_PRACTICE} medication_issues {YYYYMM}.csv",),
-        (f"rename it to '{emis('medication_issues')}'",),
-    ),
+@defect(
+    Delivery(CLINICAL_EVENTS, "emis", f"EMIS_{EMIS_PRACTICE}_events_{YYYYMM} (1).csv"),
+    Rejected((f"rename it to '{emis(CLINICAL_EVENTS).name}'",)),
 )
-def medication_issues_named_with_spaces(folder, planted):
-    path = folder / f"EMIS {EMIS_PRACTICE} medication_issues {YYYYMM}.csv"
-    write_csv(path, MEDICATION_ISSUES, "emis", _rows(MEDICATION_ISSUES, "emis", planted))
+def events_saved_as_a_browser_copy(rows, planted):
+    """Valid rows; the name is the defect."""
 
 
-@case(
-    DISCHARGES,
-    Rejected((emis("discharges", "A12354"),), ("practice A12354", "neither the ePCN")),
+@defect(
+    Delivery(MEDICATION_ISSUES, "emis", f"EMIS {EMIS_PRACTICE} medication_issues {YYYYMM}.csv"),
+    Rejected((f"rename it to '{emis(MEDICATION_ISSUES).name}'",)),
 )
-def discharges_with_a_typo_in_the_practice_code(folder, planted):
-    path = folder / emis("discharges", "A12354")
-    write_csv(path, DISCHARGES, "emis", _rows(DISCHARGES, "emis", planted))
+def medication_issues_named_with_spaces(rows, planted):
+    """Valid rows; the name is the defect."""
 
 
-@case(
-    SAFETY_ALERTS,
-    Rejected(
-        (log_name(SAFETY_ALERTS),),
-        (f"not in PCN {PCN}", f"row 3: {OTHER_PCN_PRACTICE}", "right PCN's log"),
-    ),
+@defect(emis(DISCHARGES, "A12354"), Rejected(("practice A12354", "neither the ePCN")))
+def discharges_with_a_typo_in_the_practice_code(rows, planted):
+    """Valid rows; the practice code in the name is the defect."""
+
+
+@defect(
+    log(SAFETY_ALERTS),
+    Rejected((f"not in PCN {PCN}", f"row 3: {OTHER_PCN_PRACTICE}", "right PCN's log")),
 )
-def alert_log_naming_another_pcns_practice(folder, planted):
-    rows = _rows(SAFETY_ALERTS, "local", planted)
+def alert_log_naming_another_pcns_practice(rows, planted):
     rows[1]["practice_code"] = OTHER_PCN_PRACTICE
     rows[2]["action_taken"] = f"Searched, {planted[0]} reviewed"
-    write_csv(folder / log_name(SAFETY_ALERTS), SAFETY_ALERTS, "local", rows)
 
 
-@case(PINCER_ACTIONS, Rejected((log_name(PINCER_ACTIONS, pcn="U54321"),), ("PCN U54321",)))
-def pincer_log_for_a_pcn_nobody_knows(folder, planted):
-    path = folder / log_name(PINCER_ACTIONS, pcn="U54321")
-    write_csv(path, PINCER_ACTIONS, "local", _rows(PINCER_ACTIONS, "local", planted))
+@defect(log(PINCER_ACTIONS, pcn="U54321"), Rejected(("PCN U54321",)))
+def pincer_log_for_a_pcn_nobody_knows(rows, planted):
+    """Valid rows; the PCN in the name is the defect."""
 
 
-@case(
-    PATIENTS,
+@files(
+    emis(PATIENTS),
     Rejected(
-        (emis("patients"), f"S1_{EMIS_PRACTICE}_patients_{YYYYMM}.csv"),
         (f"practice {EMIS_PRACTICE}", "would count the month twice"),
+        also_names=(f"S1_{EMIS_PRACTICE}_patients_{YYYYMM}.csv",),
     ),
 )
-def one_practice_delivered_by_both_systems(folder, planted):
-    write_csv(folder / emis("patients"), PATIENTS, "emis", _rows(PATIENTS, "emis", planted[:2], 2))
-    rows = _rows(PATIENTS, "systmone", planted[1:], 2)
-    write_csv(folder / f"S1_{EMIS_PRACTICE}_patients_{YYYYMM}.csv", PATIENTS, "systmone", rows)
+def one_practice_delivered_by_both_systems(delivery, folder, planted):
+    delivery.write(folder, valid_rows(PATIENTS, "emis", 2, planted[:2]))
+    s1(PATIENTS, EMIS_PRACTICE).write(folder, valid_rows(PATIENTS, "systmone", 2, planted[1:]))
 
 
-@case(
-    CLINICAL_EVENTS,
+@files(
+    emis(CLINICAL_EVENTS),
     Rejected(
-        (emis("events"), f"emis_{EMIS_PRACTICE.lower()}_events_{YYYYMM}.CSV"),
         ("would count the month twice",),
+        also_names=(f"emis_{EMIS_PRACTICE.lower()}_events_{YYYYMM}.CSV",),
     ),
 )
-def one_practice_delivered_twice_in_two_spellings(folder, planted):
-    rows = _rows(CLINICAL_EVENTS, "emis", planted)
-    write_csv(folder / emis("events"), CLINICAL_EVENTS, "emis", rows)
+def one_practice_delivered_twice_in_two_spellings(delivery, folder, planted):
+    rows = valid_rows(CLINICAL_EVENTS, "emis", 3, planted)
+    delivery.write(folder, rows)
     lower = f"emis_{EMIS_PRACTICE.lower()}_events_{YYYYMM}.CSV"
-    write_csv(folder / lower, CLINICAL_EVENTS, "emis", rows)
+    Delivery(CLINICAL_EVENTS, "emis", lower).write(folder, rows)
 
 
-@case(
-    WORKFORCE,
-    Rejected(
-        (log_name(WORKFORCE), log_name(WORKFORCE, "xlsx")), (f"pcn {PCN}", "remove the others")
-    ),
+@files(
+    log(WORKFORCE),
+    Rejected((f"pcn {PCN}", "remove the others"), also_names=(log(WORKFORCE, "xlsx").name,)),
 )
-def workforce_log_as_csv_and_workbook(folder, planted):
-    rows = _rows(WORKFORCE, "local", planted)
+def workforce_log_as_csv_and_workbook(delivery, folder, planted):
+    rows = valid_rows(WORKFORCE, "local", 3, planted)
     rows[0]["staff_id"] = planted[0]
-    write_csv(folder / log_name(WORKFORCE), WORKFORCE, "local", rows)
-    write_xlsx(folder / log_name(WORKFORCE, "xlsx"), WORKFORCE, "local", rows)
+    delivery.write(folder, rows)
+    log(WORKFORCE, "xlsx").write(folder, rows)
 
 
-@case(
-    EPD,
-    Rejected((f"EPD_{YYYYMM}.csv", f"EPD_SNOMED_{YYYYMM}.csv"), ("would count the month twice",)),
+@files(
+    EPD_FILE,
+    Rejected(("would count the month twice",), also_names=(f"EPD_SNOMED_{YYYYMM}.csv",)),
 )
-def two_epd_files_for_one_month(folder, planted):
-    rows = _rows(EPD, "epd", planted)
-    write_csv(folder / f"EPD_{YYYYMM}.csv", EPD, "epd", rows)
-    write_csv(folder / f"EPD_SNOMED_{YYYYMM}.csv", EPD, "epd_snomed", rows)
+def two_epd_files_for_one_month(delivery, folder, planted):
+    rows = valid_rows(EPD, "epd", 3, planted)
+    delivery.write(folder, rows)
+    Delivery(EPD, "epd_snomed", f"EPD_SNOMED_{YYYYMM}.csv").write(folder, rows)
 
 
-def _in_month(rows, column, date_format, month):
+@defect(emis(CLINICAL_EVENTS), Rejected(("this looks like 2026-08's file",)), count=6)
+def last_months_events_sent_under_this_months_name(rows, planted):
     for day, row in enumerate(rows, start=1):
-        row[column] = month.replace(day=day).strftime(date_format)
-    return rows
+        row["event_date"] = dt.date(2026, 8, day).strftime("%d/%m/%Y")
 
 
-@case(CLINICAL_EVENTS, Rejected((emis("events"),), ("this looks like 2026-08's file",)))
-def last_months_events_sent_under_this_months_name(folder, planted):
-    rows = _rows(CLINICAL_EVENTS, "emis", planted * 2, 6)
-    rows = _in_month(rows, "event_date", "%d/%m/%Y", dt.date(2026, 8, 1))
-    write_csv(folder / emis("events"), CLINICAL_EVENTS, "emis", rows)
-
-
-@case(EPD, Rejected((f"EPD_{YYYYMM}.csv",), ("this looks like 2026-08's file",)))
-def last_months_epd_under_this_months_name(folder, planted):
-    rows = _rows(EPD, "epd", planted, 6)
+@defect(EPD_FILE, Rejected(("this looks like 2026-08's file",)), count=6)
+def last_months_epd_under_this_months_name(rows, planted):
     for row in rows:
         row["year_month"] = "202608"
     rows[0]["practice_name"] = f"SURGERY {planted[0]}"
-    write_csv(folder / f"EPD_{YYYYMM}.csv", EPD, "epd", rows)
 
 
-@case(LIST_SIZES, Rejected(("gp-reg-pat-prac-quin-age.csv",), ("this looks like 2026-08's",)))
-def last_months_list_sizes(folder, planted):
-    rows = _rows(LIST_SIZES, "quinary", planted, 6)
+@defect(LIST_SIZES_FILE, Rejected(("this looks like 2026-08's",)), count=6)
+def last_months_list_sizes(rows, planted):
     for row in rows:
         row["extract_date"] = "01AUG2026"
-    write_csv(folder / "gp-reg-pat-prac-quin-age.csv", LIST_SIZES, "quinary", rows)
 
 
-@case(CLINICAL_EVENTS, Rejected((emis("events"),), ("month first (US order)", "rows 2, 3")))
-def events_with_dates_month_first(folder, planted):
-    rows = _rows(CLINICAL_EVENTS, "emis", planted)
+@defect(emis(CLINICAL_EVENTS), Rejected(("month first (US order)", "rows 2, 3")))
+def events_with_dates_month_first(rows, planted):
     for row, day in zip(rows, (14, 21, 3), strict=True):
         row["event_date"] = f"09/{day:02d}/2026"
-    write_csv(folder / emis("events"), CLINICAL_EVENTS, "emis", rows)
 
 
-@case(SUPERVISION_LOG, Rejected((log_name(SUPERVISION_LOG),), ("month first (US order)",)))
-def supervision_log_with_dates_month_first(folder, planted):
-    rows = _rows(SUPERVISION_LOG, "local", planted)
+@defect(log(SUPERVISION_LOG), Rejected(("month first (US order)",)))
+def supervision_log_with_dates_month_first(rows, planted):
     for row, day in zip(rows, (13, 5, 28), strict=True):
         row["supervision_date"] = f"09/{day:02d}/2026"
-    write_csv(folder / log_name(SUPERVISION_LOG), SUPERVISION_LOG, "local", rows)
 
 
-@case(
-    CLINICAL_EVENTS,
-    Rejected((emis("events"),), ("'Effective Date' in columns 4, 9", "ambiguous")),
-)
-def events_with_a_second_date_column(folder, planted):
+@files(emis(CLINICAL_EVENTS), Rejected(("'Effective Date' in columns 4, 9", "ambiguous")))
+def events_with_a_second_date_column(delivery, folder, planted):
     header = [h for _, h in header_cells(CLINICAL_EVENTS, "emis")] + ["Effective Date"]
-    path = folder / emis("events")
-    write_csv(path, CLINICAL_EVENTS, "emis", _rows(CLINICAL_EVENTS, "emis", planted), header=header)
+    rows = valid_rows(CLINICAL_EVENTS, "emis", 3, planted)
+    path = delivery.write(folder, rows, header=header)
     lines = path.read_text().splitlines()
     path.write_text("\n".join([lines[0]] + [f"{line},01/01/2020" for line in lines[1:]]) + "\n")
 
 
-@case(
-    MEDICATION_ISSUES,
-    Rejected((emis("medication_issues", yyyymm="202608"),), ("is named for 2026-08", "Move it")),
-)
-def medication_issues_named_for_last_month(folder, planted):
-    path = folder / emis("medication_issues", yyyymm="202608")
-    write_csv(path, MEDICATION_ISSUES, "emis", _rows(MEDICATION_ISSUES, "emis", planted))
+@defect(emis(MEDICATION_ISSUES, yyyymm="202608"), Rejected(("is named for 2026-08", "Move it")))
+def medication_issues_named_for_last_month(rows, planted):
+    """Valid rows; the month in the name is the defect."""
 
 
-@case(
-    SIGNIFICANT_EVENTS,
-    Rejected((log_name(SIGNIFICANT_EVENTS, "xlsx"),), ("is the header row missing?",)),
+@defect(
+    log(SIGNIFICANT_EVENTS, "xlsx"), Rejected(("is the header row missing?",)), with_header=False
 )
-def sea_workbook_without_its_header_row(folder, planted):
-    rows = _rows(SIGNIFICANT_EVENTS, "local", planted)
+def sea_workbook_without_its_header_row(rows, planted):
     rows[0]["summary"] = f"Patient {planted[0]} given the wrong strength"
-    path = folder / log_name(SIGNIFICANT_EVENTS, "xlsx")
-    write_xlsx(path, SIGNIFICANT_EVENTS, "local", rows, with_header=False)
 
 
-@case(
-    TITRATION_CLINICS,
-    Rejected((log_name(TITRATION_CLINICS, "xlsx"),), ("cannot be opened as an Excel workbook",)),
-)
-def titration_workbook_that_is_damaged(folder, planted):
+@files(log(TITRATION_CLINICS, "xlsx"), Rejected(("cannot be opened as an Excel workbook",)))
+def titration_workbook_that_is_damaged(delivery, folder, planted):
     content = b"PK\x03\x04" + random.Random(11).randbytes(2048) + planted[0].encode()
-    (folder / log_name(TITRATION_CLINICS, "xlsx")).write_bytes(content)
+    (folder / delivery.name).write_bytes(content)
 
 
-@case(DISCHARGES, Rejected((emis("discharges"),), ("is not a CSV file", "CSV UTF-8")))
-def discharges_workbook_saved_with_a_csv_name(folder, planted):
-    path = folder / "book.xlsx"
-    write_xlsx(path, DISCHARGES, "emis", _rows(DISCHARGES, "emis", planted))
-    path.rename(folder / emis("discharges"))
+@files(emis(DISCHARGES), Rejected(("is not a CSV file", "CSV UTF-8")))
+def discharges_workbook_saved_with_a_csv_name(delivery, folder, planted):
+    book = Delivery(DISCHARGES, "emis", "book.xlsx")
+    book.write(folder, valid_rows(DISCHARGES, "emis", 3, planted))
+    (folder / book.name).rename(folder / delivery.name)
 
 
-@case(PATIENTS, Rejected((s1("patients"),), ("is empty",)))
-def systmone_patients_file_that_is_empty(folder, planted):
-    (folder / s1("patients")).write_bytes(b"")
+@files(s1(PATIENTS), Rejected(("is empty",)))
+def systmone_patients_file_that_is_empty(delivery, folder, planted):
+    (folder / delivery.name).write_bytes(b"")
 
 
-@case(CLINICAL_EVENTS, Rejected((emis("events"),), ("is not UTF-8", "line 3")))
-def events_saved_in_an_old_encoding(folder, planted):
-    rows = _rows(CLINICAL_EVENTS, "emis", planted)
+@defect(emis(CLINICAL_EVENTS), Rejected(("is not UTF-8", "line 3")), encoding="latin-1")
+def events_saved_in_an_old_encoding(rows, planted):
     rows[1]["term"] = f"Prescription charge \u00a3 paid {planted[1]}"
-    write_csv(folder / emis("events"), CLINICAL_EVENTS, "emis", rows, encoding="latin-1")
 
 
-@case(
-    MEDICATION_ISSUES,
-    Rejected((emis("medication_issues"),), ("more fields than the header", "line 3")),
-)
-def medication_issues_with_a_ragged_row(folder, planted):
-    path = folder / emis("medication_issues")
-    write_csv(path, MEDICATION_ISSUES, "emis", _rows(MEDICATION_ISSUES, "emis", planted))
+@files(emis(MEDICATION_ISSUES), Rejected(("more fields than the header", "line 3")))
+def medication_issues_with_a_ragged_row(delivery, folder, planted):
+    path = delivery.write(folder, valid_rows(MEDICATION_ISSUES, "emis", 3, planted))
     lines = path.read_text().splitlines()
     lines[2] += f",{planted[2]}"
     path.write_text("\n".join(lines) + "\n")
@@ -406,64 +407,44 @@ def medication_issues_with_a_ragged_row(folder, planted):
 # ---------------------------------------------------------------------------------------------
 
 
-@case(
-    PATIENTS,
+@defect(
+    emis(PATIENTS),
     Quarantined(
-        emis("patients"),
-        {3: ("NHS Number", "is not a valid NHS number (10 digits passing the modulus-11")},
-        2,
+        {3: ("NHS Number", "is not a valid NHS number (10 digits passing the modulus-11")}, 2
     ),
 )
-def patient_with_a_mistyped_nhs_number(folder, planted):
-    rows = _rows(PATIENTS, "emis", planted)
+def patient_with_a_mistyped_nhs_number(rows, planted):
     rows[1]["nhs_number"] = planted[1][:9] + str((int(planted[1][9]) + 1) % 10)
-    write_csv(folder / emis("patients"), PATIENTS, "emis", rows)
 
 
-@case(
-    EPD,
-    Quarantined(
-        f"EPD_{YYYYMM}.csv", {2: ("ACTUAL_COST", "holds what looks like an NHS number")}, 2
-    ),
-)
-def an_nhs_number_in_a_cost(folder, planted):
-    rows = _rows(EPD, "epd", planted)
+@defect(EPD_FILE, Quarantined({2: ("ACTUAL_COST", "holds what looks like an NHS number")}, 2))
+def an_nhs_number_in_a_cost(rows, planted):
     rows[0]["actual_cost"] = planted[0]
-    write_csv(folder / f"EPD_{YYYYMM}.csv", EPD, "epd", rows)
 
 
-@case(
-    LIST_SIZES,
+@defect(
+    LIST_SIZES_FILE,
     Quarantined(
-        "gp-reg-pat-prac-quin-age.csv",
-        {3: ("NUMBER_OF_PATIENTS", "holds what looks like an NHS number, not a whole number")},
-        2,
+        {3: ("NUMBER_OF_PATIENTS", "holds what looks like an NHS number, not a whole number")}, 2
     ),
 )
-def an_nhs_number_in_a_count(folder, planted):
-    rows = _rows(LIST_SIZES, "quinary", planted)
+def an_nhs_number_in_a_count(rows, planted):
     rows[1]["number_of_patients"] = f"{planted[1]}.0"
-    write_csv(folder / "gp-reg-pat-prac-quin-age.csv", LIST_SIZES, "quinary", rows)
 
 
-@case(
-    CLINICAL_EVENTS,
+@defect(
+    emis(CLINICAL_EVENTS),
     Quarantined(
-        emis("events"),
-        {2: ("SNOMED Concept ID", "SNOMED Concept ID '[number removed]' is not a SNOMED CT")},
-        2,
+        {2: ("SNOMED Concept ID", "SNOMED Concept ID '[number removed]' is not a SNOMED CT")}, 2
     ),
 )
-def an_nhs_number_in_a_snomed_column(folder, planted):
-    rows = _rows(CLINICAL_EVENTS, "emis", planted)
+def an_nhs_number_in_a_snomed_column(rows, planted):
     rows[0]["snomed_code"] = planted[2]
-    write_csv(folder / emis("events"), CLINICAL_EVENTS, "emis", rows)
 
 
-@case(
-    MEDICATION_ISSUES,
+@defect(
+    emis(MEDICATION_ISSUES),
     Quarantined(
-        emis("medication_issues"),
         {
             2: ("dm+d Code", "'1239511000000000' is not a SNOMED CT / dm+d concept id"),
             3: ("dm+d Code", "valid check digit (an id Excel rounded"),
@@ -471,127 +452,80 @@ def an_nhs_number_in_a_snomed_column(folder, planted):
         1,
     ),
 )
-def dmd_codes_excel_rounded(folder, planted):
-    rows = _rows(MEDICATION_ISSUES, "emis", planted)
+def dmd_codes_excel_rounded(rows, planted):
     rows[0]["dmd_code"] = "1239511000000000"
     rows[1]["dmd_code"] = "1.23951E+15"
-    write_csv(folder / emis("medication_issues"), MEDICATION_ISSUES, "emis", rows)
 
 
-@case(
-    CLINICAL_EVENTS,
-    Quarantined(
-        s1("events"),
-        {r: ("NHS number, SNOMED ID", "is not a valid NHS number") for r in (2, 3, 4)},
-        0,
-    ),
-)
-def events_with_nhs_number_and_snomed_headers_swapped(folder, planted):
-    header = [
+@defect(
+    s1(CLINICAL_EVENTS),
+    Quarantined({r: ("NHS number, SNOMED ID", "is not a valid NHS number") for r in (2, 3, 4)}, 0),
+    header=[
         {"NHS number": "SNOMED ID", "SNOMED ID": "NHS number"}.get(h, h)
         for _, h in header_cells(CLINICAL_EVENTS, "systmone")
-    ]
-    rows = _rows(CLINICAL_EVENTS, "systmone", planted)
-    write_csv(folder / s1("events"), CLINICAL_EVENTS, "systmone", rows, header=header)
-
-
-@case(
-    PATIENTS,
-    Quarantined(
-        emis("patients"),
-        {2: ("eFI Score", "'0,25' has a comma that is not a thousands separator")},
-        2,
-    ),
+    ],
 )
-def frailty_score_with_a_decimal_comma(folder, planted):
-    rows = _rows(PATIENTS, "emis", planted)
+def events_with_nhs_number_and_snomed_headers_swapped(rows, planted):
+    """Valid rows under a header with the two columns' names swapped."""
+
+
+@defect(
+    emis(PATIENTS),
+    Quarantined({2: ("eFI Score", "'0,25' has a comma that is not a thousands separator")}, 2),
+)
+def frailty_score_with_a_decimal_comma(rows, planted):
     rows[0]["efi_score"] = "0,25"
-    write_csv(folder / emis("patients"), PATIENTS, "emis", rows)
 
 
-@case(
-    EPD,
-    Quarantined(
-        f"EPD_{YYYYMM}.csv", {2: ("QUANTITY", "'2,5' has a comma that is not a thousands")}, 2
-    ),
-)
-def epd_quantity_with_a_decimal_comma(folder, planted):
-    rows = _rows(EPD, "epd", planted)
+@defect(EPD_FILE, Quarantined({2: ("QUANTITY", "'2,5' has a comma that is not a thousands")}, 2))
+def epd_quantity_with_a_decimal_comma(rows, planted):
     rows[0]["quantity"] = "2,5"
     rows[1]["nic"] = "1,234.50"  # a thousands separator: read as 1234.50
-    write_csv(folder / f"EPD_{YYYYMM}.csv", EPD, "epd", rows)
 
 
-@case(
-    PATIENTS,
+@defect(
+    s1(PATIENTS),
     Quarantined(
-        s1("patients"),
-        {4: ("Registration date, Date of birth", "'01-Jan-1940' is before Date of birth")},
-        2,
+        {4: ("Registration date, Date of birth", "'01-Jan-1940' is before Date of birth")}, 2
     ),
 )
-def patient_registered_before_birth(folder, planted):
-    rows = _rows(PATIENTS, "systmone", planted)
+def patient_registered_before_birth(rows, planted):
     rows[2]["registration_date"] = "01-Jan-1940"
-    write_csv(folder / s1("patients"), PATIENTS, "systmone", rows)
 
 
-@case(
-    DISCHARGES,
-    Quarantined(emis("discharges"), {3: ("Discharge Date", "'[number removed]' is not a date")}, 2),
+@defect(
+    emis(DISCHARGES), Quarantined({3: ("Discharge Date", "'[number removed]' is not a date")}, 2)
 )
-def an_nhs_number_in_a_date_column(folder, planted):
-    rows = _rows(DISCHARGES, "emis", planted)
+def an_nhs_number_in_a_date_column(rows, planted):
     rows[1]["discharge_date"] = f"{planted[0][:3]} {planted[0][3:6]} {planted[0][6:]}"
-    write_csv(folder / emis("discharges"), DISCHARGES, "emis", rows)
 
 
-@case(
-    PATIENTS,
-    Quarantined(s1("patients"), {2: ("Gender", "Gender '[number removed]' is not one of")}, 2),
-)
-def an_nhs_number_in_a_code_column(folder, planted):
-    rows = _rows(PATIENTS, "systmone", planted)
+@defect(s1(PATIENTS), Quarantined({2: ("Gender", "Gender '[number removed]' is not one of")}, 2))
+def an_nhs_number_in_a_code_column(rows, planted):
     rows[0]["sex"] = planted[1]
-    write_csv(folder / s1("patients"), PATIENTS, "systmone", rows)
 
 
-@case(
-    MEDICATION_ISSUES,
-    Quarantined(
-        s1("medication_issues"),
-        {3: ("BNF code", "BNF code holds what looks like an NHS number")},
-        2,
-    ),
+@defect(
+    s1(MEDICATION_ISSUES),
+    Quarantined({3: ("BNF code", "BNF code holds what looks like an NHS number")}, 2),
 )
-def an_nhs_number_in_a_bnf_code(folder, planted):
-    rows = _rows(MEDICATION_ISSUES, "systmone", planted)
+def an_nhs_number_in_a_bnf_code(rows, planted):
     rows[1]["bnf_code"] = planted[0]
-    write_csv(folder / s1("medication_issues"), MEDICATION_ISSUES, "systmone", rows)
 
 
-@case(
-    SAFETY_INCIDENTS,
+@defect(
+    log(SAFETY_INCIDENTS, "xlsx"),
     Quarantined(
-        log_name(SAFETY_INCIDENTS, "xlsx"),
-        {2: ("Practice Code", "Practice Code '[number removed]' is not an ODS practice code")},
-        2,
+        {2: ("Practice Code", "Practice Code '[number removed]' is not an ODS practice code")}, 2
     ),
 )
-def an_nhs_number_in_a_practice_code(folder, planted):
-    rows = _rows(SAFETY_INCIDENTS, "local", planted)
+def an_nhs_number_in_a_practice_code(rows, planted):
     rows[0]["practice_code"] = planted[0]
-    write_xlsx(folder / log_name(SAFETY_INCIDENTS, "xlsx"), SAFETY_INCIDENTS, "local", rows)
 
 
-@case(
-    PATIENTS,
-    Quarantined(emis("patients"), {4: ("NHS Number", "duplicate of row 2 (same NHS Number)")}, 2),
-)
-def the_same_patient_twice(folder, planted):
-    rows = _rows(PATIENTS, "emis", planted)
+@defect(emis(PATIENTS), Quarantined({4: ("NHS Number", "duplicate of row 2 (same NHS Number)")}, 2))
+def the_same_patient_twice(rows, planted):
     rows[2]["nhs_number"] = f"{planted[0][:3]} {planted[0][3:6]} {planted[0][6:]}"
-    write_csv(folder / emis("patients"), PATIENTS, "emis", rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -599,77 +533,57 @@ def the_same_patient_twice(folder, planted):
 # ---------------------------------------------------------------------------------------------
 
 
-@case(
-    MEDICATION_ISSUES,
-    Accepted(emis("medication_issues"), 3, (("drug_name", "Amlodipine 5mg [number removed]"),)),
-)
-def an_nhs_number_in_a_drug_name(folder, planted):
-    rows = _rows(MEDICATION_ISSUES, "emis", planted)
+@defect(emis(MEDICATION_ISSUES), Accepted(3, (("drug_name", "Amlodipine 5mg [number removed]"),)))
+def an_nhs_number_in_a_drug_name(rows, planted):
     rows[0]["drug_name"] = f"Amlodipine 5mg {planted[1]}"
-    write_csv(folder / emis("medication_issues"), MEDICATION_ISSUES, "emis", rows)
 
 
-@case(
-    MEDICATION_ISSUES,
-    Accepted(s1("medication_issues"), 3, (("stop_reason", "Stopped, see [number removed] notes"),)),
+@defect(
+    s1(MEDICATION_ISSUES), Accepted(3, (("stop_reason", "Stopped, see [number removed] notes"),))
 )
-def an_nhs_number_with_non_breaking_spaces_in_a_stop_reason(folder, planted):
-    rows = _rows(MEDICATION_ISSUES, "systmone", planted)
+def an_nhs_number_with_non_breaking_spaces_in_a_stop_reason(rows, planted):
     number = "\u00a0".join((planted[2][:3], planted[2][3:6], planted[2][6:]))
     rows[0]["stop_reason"] = f"Stopped, see {number} notes"
-    write_csv(folder / s1("medication_issues"), MEDICATION_ISSUES, "systmone", rows)
 
 
-@case(CLINICAL_EVENTS, Accepted(s1("events"), 3, (("term", "Review for [number removed]"),)))
-def an_nhs_number_with_en_dashes_in_a_term(folder, planted):
-    rows = _rows(CLINICAL_EVENTS, "systmone", planted)
+@defect(s1(CLINICAL_EVENTS), Accepted(3, (("term", "Review for [number removed]"),)))
+def an_nhs_number_with_en_dashes_in_a_term(rows, planted):
     rows[0]["term"] = f"Review for {planted[0][:3]}\u2013{planted[0][3:6]}\u2013{planted[0][6:]}"
-    write_csv(folder / s1("events"), CLINICAL_EVENTS, "systmone", rows)
 
 
-@case(
-    SIGNIFICANT_EVENTS,
-    Accepted(
-        log_name(SIGNIFICANT_EVENTS, "xlsx"),
-        3,
-        (("summary", "Patient [number removed] given a double dose"),),
-    ),
+@defect(
+    log(SIGNIFICANT_EVENTS, "xlsx"),
+    Accepted(3, (("summary", "Patient [number removed] given a double dose"),)),
 )
-def an_nhs_number_in_an_sea_summary_workbook(folder, planted):
-    rows = _rows(SIGNIFICANT_EVENTS, "local", planted)
+def an_nhs_number_in_an_sea_summary_workbook(rows, planted):
     rows[0]["summary"] = f"Patient {planted[1]} given a double dose"
-    write_xlsx(folder / log_name(SIGNIFICANT_EVENTS, "xlsx"), SIGNIFICANT_EVENTS, "local", rows)
 
 
-@case(
-    SAFETY_ALERTS,
-    Accepted(log_name(SAFETY_ALERTS), 3, (("alert_title", "Valproate ([number removed])"),)),
-)
-def an_nhs_number_with_dots_in_an_alert_title(folder, planted):
-    rows = _rows(SAFETY_ALERTS, "local", planted)
+@defect(log(SAFETY_ALERTS), Accepted(3, (("alert_title", "Valproate ([number removed])"),)))
+def an_nhs_number_with_dots_in_an_alert_title(rows, planted):
     rows[0]["alert_title"] = f"Valproate ({planted[2][:3]}.{planted[2][3:6]}.{planted[2][6:]})"
-    write_csv(folder / log_name(SAFETY_ALERTS), SAFETY_ALERTS, "local", rows)
 
 
-@case(WORKFORCE, Accepted(log_name(WORKFORCE), 3, (("staff_id", "[number removed]"),)))
-def an_nhs_number_as_a_staff_id(folder, planted):
-    rows = _rows(WORKFORCE, "local", planted)
+@defect(log(WORKFORCE), Accepted(3, (("staff_id", "[number removed]"),)))
+def an_nhs_number_as_a_staff_id(rows, planted):
     rows[0]["staff_id"] = planted[0]
-    write_csv(folder / log_name(WORKFORCE), WORKFORCE, "local", rows)
 
 
-@case(EPCN_PCNS, Accepted("ePCN.xlsx", 3, (("pcn_name", "NORTH PCN [number removed]"),)))
-def an_nhs_number_in_the_epcn_workbook(folder, planted):
-    rows = _rows(EPCN_PCNS, "xlsx", planted)
+@defect(
+    Delivery(EPCN_PCNS, "xlsx", "ePCN.xlsx"),
+    Accepted(3, (("pcn_name", "NORTH PCN [number removed]"),)),
+    sheet="PCNDetails",
+)
+def an_nhs_number_in_the_epcn_workbook(rows, planted):
     rows[0]["pcn_name"] = f"NORTH PCN {planted[0]}"
-    write_xlsx(folder / "ePCN.xlsx", EPCN_PCNS, "xlsx", rows, sheet="PCNDetails")
 
 
-@case(EPRACCUR, Accepted("epraccur.csv", 3, (("name", "THE SURGERY [number removed]"),)))
-def an_nhs_number_in_headerless_epraccur(folder, planted):
-    rows = _rows(EPRACCUR, "epraccur", planted)
+@defect(
+    Delivery(EPRACCUR, "epraccur", "epraccur.csv"),
+    Accepted(3, (("name", "THE SURGERY [number removed]"),)),
+)
+def an_nhs_number_in_headerless_epraccur(rows, planted):
     rows[0]["name"] = f"THE SURGERY {planted[1]}"
-    write_csv(folder / "epraccur.csv", EPRACCUR, "epraccur", rows)
 
 
 def _members(planted: list[str]) -> list[dict[str, str]]:
@@ -691,82 +605,50 @@ def _members(planted: list[str]) -> list[dict[str, str]]:
     ]
 
 
-@case(
-    EPCN_MEMBERS,
-    Accepted("epcn_core_partner_details.csv", 3, (("practice_name", f"PRACTICE {EMIS_PRACTICE}"),)),
-)
-def an_nhs_number_in_a_practice_name(folder, planted):
-    path = folder / "epcn_core_partner_details.csv"
-    write_csv(path, EPCN_MEMBERS, "csv", _members(planted))
+@defect(MEMBERS_FILE, Accepted(3, (("practice_name", f"PRACTICE {EMIS_PRACTICE}"),)))
+def an_nhs_number_in_a_practice_name(rows, planted):
+    return _members(planted)
 
 
-@case(
-    SWITCH_PROGRAMMES,
-    Accepted(
-        log_name(SWITCH_PROGRAMMES),
-        3,
-        (("practice_code", EMIS_PRACTICE), ("programme_name", "programme name 1")),
-    ),
+@defect(
+    log(SWITCH_PROGRAMMES),
+    Accepted(3, (("practice_code", EMIS_PRACTICE), ("programme_name", "programme name 1"))),
 )
-def switch_log_with_padding_and_lower_case_codes(folder, planted):
-    rows = _rows(SWITCH_PROGRAMMES, "local", planted)
+def switch_log_with_padding_and_lower_case_codes(rows, planted):
     rows[0]["practice_code"] = f"  {EMIS_PRACTICE.lower()} "
     rows[0]["programme_name"] = " programme name 1 "
-    write_csv(folder / log_name(SWITCH_PROGRAMMES), SWITCH_PROGRAMMES, "local", rows)
 
 
-@case(
-    SAFETY_CULTURE_AUDITS,
-    Accepted(log_name(SAFETY_CULTURE_AUDITS, "xlsx"), 3, (("respondents", 1),)),
-)
-def audit_workbook_with_blank_rows_between(folder, planted):
-    path = folder / log_name(SAFETY_CULTURE_AUDITS, "xlsx")
-    rows = _rows(SAFETY_CULTURE_AUDITS, "local", planted)
-    write_xlsx(path, SAFETY_CULTURE_AUDITS, "local", [rows[0], {}, rows[1], {}, {}, rows[2]])
+@defect(log(SAFETY_CULTURE_AUDITS, "xlsx"), Accepted(3, (("respondents", 1),)))
+def audit_workbook_with_blank_rows_between(rows, planted):
+    return [rows[0], {}, rows[1], {}, {}, rows[2]]
 
 
-@case(
-    MEDICATION_ISSUES,
-    Accepted(emis("medication_issues"), 3, (("quantity", 1000.0),)),
-)
-def a_quantity_with_a_thousands_separator(folder, planted):
-    rows = _rows(MEDICATION_ISSUES, "emis", planted)
+@defect(emis(MEDICATION_ISSUES), Accepted(3, (("quantity", 1000.0),)))
+def a_quantity_with_a_thousands_separator(rows, planted):
     rows[0]["quantity"] = "1,000"
-    write_csv(folder / emis("medication_issues"), MEDICATION_ISSUES, "emis", rows)
 
 
-@case(EPD, Accepted(f"EPD_{YYYYMM}.csv", 3, (("nic", Decimal("943476.5919")),)))
-def a_cost_whose_digits_read_like_an_nhs_number(folder, planted):
+@defect(EPD_FILE, Accepted(3, (("nic", Decimal("943476.5919")),)))
+def a_cost_whose_digits_read_like_an_nhs_number(rows, planted):
     # 9434765919 passes modulus 11, but a cost is a number, never redacted: only a number
     # whose whole part is an NHS number is one.
-    rows = _rows(EPD, "epd", planted)
     rows[0]["nic"] = "943476.5919"
-    write_csv(folder / f"EPD_{YYYYMM}.csv", EPD, "epd", rows)
 
 
-@case(DISCHARGES, Accepted(s1("discharges"), 0))
-def a_month_with_no_discharges(folder, planted):
-    write_csv(folder / s1("discharges"), DISCHARGES, "systmone", [])
+@defect(s1(DISCHARGES), Accepted(0))
+def a_month_with_no_discharges(rows, planted):
+    return []
 
 
-@case(
-    PINCER_ACTIONS,
-    Accepted(log_name(PINCER_ACTIONS, "xlsx"), 3, (("indicator", "A"),)),
-)
-def pincer_workbook_with_numbers_typed_as_text(folder, planted):
-    rows = _rows(PINCER_ACTIONS, "local", planted)
+@defect(log(PINCER_ACTIONS, "xlsx"), Accepted(3, (("indicator", "A"),)))
+def pincer_workbook_with_numbers_typed_as_text(rows, planted):
     rows[0]["nhs_number"] = f"{planted[0][:3]} {planted[0][3:6]} {planted[0][6:]}"
-    write_xlsx(folder / log_name(PINCER_ACTIONS, "xlsx"), PINCER_ACTIONS, "local", rows)
 
 
-@case(
-    TITRATION_CLINICS,
-    Accepted(log_name(TITRATION_CLINICS), 3, (("practice_code", S1_PRACTICE),)),
-)
-def titration_log_for_both_practices_of_the_pcn(folder, planted):
-    rows = _rows(TITRATION_CLINICS, "local", planted)
+@defect(log(TITRATION_CLINICS), Accepted(3, (("practice_code", S1_PRACTICE),)))
+def titration_log_for_both_practices_of_the_pcn(rows, planted):
     rows[0]["practice_code"] = S1_PRACTICE
-    write_csv(folder / log_name(TITRATION_CLINICS), TITRATION_CLINICS, "local", rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -781,11 +663,11 @@ def _load(conn, table, inbox, quarantine):
 def _baseline(conn: duckdb.DuckDBPyConnection, table: TableContract, inbox: Path, quarantine):
     """ePCN membership, then a good delivery of the table: the last good state."""
     folder = inbox / MONTH
-    write_csv(folder / "epcn_core_partner_details.csv", EPCN_MEMBERS, "csv", _members([]))
+    MEMBERS_FILE.write(folder, _members([]))
     _load(conn, EPCN_MEMBERS, inbox, quarantine)
     if table is not EPCN_MEMBERS:
-        name, dialect = BASELINE.get(table.name, (log_name(table), table.dialects[0].name))
-        write_csv(folder / name, table, dialect, valid_rows(table, dialect, 3))
+        delivery = BASELINE.get(table.name, log(table))
+        delivery.write(folder, valid_rows(table, delivery.dialect, 3))
         _load(conn, table, inbox, quarantine)
     for path in folder.iterdir():
         path.unlink()
@@ -808,11 +690,7 @@ def test_the_suite_covers_every_table_both_systems_csv_and_xlsx_in_forty_classes
             WORKFORCE, SWITCH_PROGRAMMES, TITRATION_CLINICS,
         )
     }  # fmt: skip
-    named = [
-        name
-        for c in CASES
-        for name in (c.outcome.files if isinstance(c.outcome, Rejected) else (c.outcome.file,))
-    ]
+    named = [name for c in CASES for name in c.named_files]
     assert any(n.startswith("EMIS_") for n in named) and any(n.startswith("S1_") for n in named)
     assert any(n.endswith(".xlsx") for n in named) and any(n.endswith(".csv") for n in named)
     assert {type(c.outcome) for c in CASES} == {Rejected, Quarantined, Accepted}
@@ -837,7 +715,7 @@ def test_hostile_input(hostile: Case, conn, inbox, quarantine, capsys, caplog):
 
     outcome = hostile.outcome
     if isinstance(outcome, Rejected):
-        for name in outcome.files:
+        for name in hostile.named_files:
             assert name in error, error
         for text in outcome.says:
             assert text in error, error
@@ -848,13 +726,13 @@ def test_hostile_input(hostile: Case, conn, inbox, quarantine, capsys, caplog):
             [table.source, table.name],
         )
         logged = " ".join(f"{r['file_name']}: {r['message']}" for r in rejected)
-        assert all(name in logged for name in outcome.files), logged
+        assert all(name in logged for name in hostile.named_files), logged
     elif isinstance(outcome, Quarantined):
         bad = query(
             conn,
             "select row_number, column_names, reason from pipeline.quarantine "
             "where source = ? and table_name = ? and file_name = ? order by row_number",
-            [table.source, table.name, outcome.file],
+            [table.source, table.name, hostile.delivery.name],
         )
         assert {r["row_number"] for r in bad} == set(outcome.rows), bad
         for row in bad:
@@ -866,7 +744,7 @@ def test_hostile_input(hostile: Case, conn, inbox, quarantine, capsys, caplog):
         loaded = query(
             conn,
             f"select * from {table.qualified_name} where _source_file = ? order by _source_row",
-            [outcome.file],
+            [hostile.delivery.name],
         )
         assert len(loaded) == outcome.loaded == result.rows_loaded
         assert result.rows_quarantined == 0
