@@ -216,15 +216,7 @@ unioned as (
 
 final as (
 
-    select
-        period_id,
-        practice_code,
-        pcn_code,
-        kpi_id,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(null as varchar) as target_basis
-    from unioned
+    {{ practice_kpi_components(['unioned']) }}
 
 )
 

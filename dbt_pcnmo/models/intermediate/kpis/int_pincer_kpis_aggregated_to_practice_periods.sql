@@ -154,25 +154,7 @@ ca03 as (
 
 final as (
 
-    select
-        period_id,
-        practice_code,
-        pcn_code,
-        kpi_id,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(null as varchar) as target_basis
-    from ps03
-    union all
-    select
-        period_id,
-        practice_code,
-        pcn_code,
-        kpi_id,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(null as varchar) as target_basis
-    from ca03
+    {{ practice_kpi_components(['ps03', 'ca03']) }}
 
 )
 

@@ -358,38 +358,23 @@ audit_periods as (
 
 ),
 
-final as (
+audit_components as (
 
     select
         period_id,
         practice_code,
         pcn_code,
-        kpi_id,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(null as varchar) as target_basis
-    from period_components
-    union all
-    select
-        period_id,
-        practice_code,
-        pcn_code,
-        kpi_id,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(null as varchar) as target_basis
-    from alert_periods
-    union all
-    select
-        period_id,
-        practice_code,
-        pcn_code,
         'PS08' as kpi_id,
-        cast(score as double) as numerator,
-        cast(maximum_score as double) as denominator,
-        cast(null as varchar) as target_basis
+        score as numerator,
+        maximum_score as denominator
     from audit_periods
     where audit_rank = 1
+
+),
+
+final as (
+
+    {{ practice_kpi_components(['period_components', 'alert_periods', 'audit_components']) }}
 
 )
 
