@@ -67,48 +67,37 @@ practice_periods as (
 
 ),
 
-hazard_months as (
-
-    select
-        hazards.practice_code,
-        memberships.pcn_code,
-        hazards.patient_id,
-        hazards.pincer_indicator,
-        hazards.month_start_date,
-        hazards.episode_start_date,
-        hazards.first_actioned_date
-    from {{ ref('int_pincer_hazards_linked_to_actions') }} as hazards
-    inner join {{ ref('int_practices_joined_to_pcns_by_month') }} as memberships
-        on
-            hazards.practice_code = memberships.practice_code
-            and hazards.month_start_date = memberships.month_start_date
-
-),
-
+{#- The episodes present in each practice period: those found in its months (with the PCN
+    of each month). A hazard is found in a patient snapshot month, so the practice months
+    hold every month a hazard was found in. #}
 hazard_periods as (
 
     select
         practice_periods.period_id,
         practice_periods.practice_code,
         practice_periods.pcn_code,
-        hazard_months.patient_id,
-        hazard_months.pincer_indicator,
-        hazard_months.episode_start_date,
-        max(case when hazard_months.first_actioned_date <= practice_periods.period_end then 1 else 0 end)
+        hazards.patient_id,
+        hazards.pincer_indicator,
+        hazards.episode_start_date,
+        max(case when hazards.first_actioned_date <= practice_periods.period_end then 1 else 0 end)
             as is_actioned
     from practice_periods
-    inner join hazard_months
+    inner join practice_months
         on
-            practice_periods.practice_code = hazard_months.practice_code
-            and practice_periods.pcn_code = hazard_months.pcn_code
-            and hazard_months.month_start_date between practice_periods.period_start and practice_periods.period_end
+            practice_periods.practice_code = practice_months.practice_code
+            and practice_periods.pcn_code = practice_months.pcn_code
+            and practice_months.month_start_date between practice_periods.period_start and practice_periods.period_end
+    inner join {{ ref('int_pincer_hazards_linked_to_actions') }} as hazards
+        on
+            practice_months.practice_code = hazards.practice_code
+            and practice_months.month_start_date = hazards.month_start_date
     group by
         practice_periods.period_id,
         practice_periods.practice_code,
         practice_periods.pcn_code,
-        hazard_months.patient_id,
-        hazard_months.pincer_indicator,
-        hazard_months.episode_start_date
+        hazards.patient_id,
+        hazards.pincer_indicator,
+        hazards.episode_start_date
 
 ),
 
