@@ -58,6 +58,30 @@
     from {{ keys_to_rebuild_table() }}
 {%- endmacro %}
 
+{#-
+    The delivered rows of `cte` ranked for such a model: delivery_rank (1 for every row of the
+    newest delivery of its natural key) and occurrence (its number among the rows sharing the
+    key within one file). An incremental run reads only the keys to rebuild; the window then
+    sees every delivery of each key it reads, so the ranks are those a full build gives.
+-#}
+{% macro deliveries_ranked_by_natural_key(cte, natural_key, month_column='delivery_month') -%}
+    select
+        *,
+        {{ latest_delivery_rank(natural_key, month_column) }} as delivery_rank,
+        {{ occurrence_in_delivery(natural_key) }} as occurrence
+    from {{ cte }}
+    {%- if is_incremental() %}
+    where exists (
+        select 1
+        from ({{ keys_to_rebuild(cte, natural_key, month_column) }}) as keys_to_rebuild
+        where
+            {%- for column in natural_key %}
+            {{ 'and ' if not loop.first }}{{ cte }}.{{ column }} = keys_to_rebuild.{{ column }}
+            {%- endfor %}
+    )
+    {%- endif %}
+{%- endmacro %}
+
 {% macro drop_keys_to_rebuild() -%}
     {%- if is_incremental() -%}
         drop table if exists {{ keys_to_rebuild_table() }}

@@ -52,36 +52,10 @@ renamed as (
 
 ),
 
-{% if is_incremental() %}
-{#- Only the keys the months rebuilt can change: the rest of the model stays as it is. #}
-keys_to_rebuild as (
-
-    {{ keys_to_rebuild('renamed', natural_key) }}
-
-),
-
-{% endif %}
-delivered as (
-
-    select renamed.*
-    from renamed
-    {%- if is_incremental() %}
-    inner join keys_to_rebuild
-        on
-            {%- for column in natural_key %}
-            {{ 'and ' if not loop.first }}renamed.{{ column }} = keys_to_rebuild.{{ column }}
-            {%- endfor %}
-    {%- endif %}
-
-),
-
+{#- On an incremental run only the keys the months rebuilt can change: the rest stays. #}
 ranked as (
 
-    select
-        *,
-        {{ latest_delivery_rank(natural_key) }} as delivery_rank,
-        {{ occurrence_in_delivery(natural_key) }} as occurrence
-    from delivered
+    {{ deliveries_ranked_by_natural_key('renamed', natural_key) }}
 
 ),
 
