@@ -4,6 +4,7 @@ everything on a full refresh."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 
 import dagster as dg
 import pytest
@@ -18,18 +19,22 @@ def definitions(dbt_manifest) -> dg.Definitions:
     return defs()
 
 
-def test_the_build_computes_from_the_first_month_ingested():
+@pytest.fixture(scope="module")
+def dbt_build_args(dbt_manifest) -> Callable[[Mapping[str, str]], list[str]]:
+    """Importing the dbt step loads the dbt manifest (dagster-dbt reads it at import)."""
     from dagster_project.defs.transform.dbt_models import dbt_build_args
 
+    return dbt_build_args
+
+
+def test_the_build_computes_from_the_first_month_ingested(dbt_build_args):
     args = dbt_build_args({REBUILD_FROM_TAG: "2026-08-01"})
     assert args[:3] == ["build", "--exclude-resource-type", "unit_test"]
     assert json.loads(args[args.index("--vars") + 1]) == {"rebuild_from": "2026-08-01"}
     assert "--full-refresh" not in args
 
 
-def test_a_full_refresh_computes_everything_whatever_was_ingested():
-    from dagster_project.defs.transform.dbt_models import dbt_build_args
-
+def test_a_full_refresh_computes_everything_whatever_was_ingested(dbt_build_args):
     args = dbt_build_args({FULL_REFRESH_TAG: "true", REBUILD_FROM_TAG: "2026-08-01"})
     assert "--full-refresh" in args and "--vars" not in args
     # A build launched by hand, with no tag, computes every month too.
