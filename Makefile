@@ -68,10 +68,13 @@ format: install
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
-# Everything but the dbt scenario builds and the end-to-end run: Python unit tests, and every
-# dbt unit test against an empty build (tests/dbt/test_unit_tests.py).
+# Everything but the dbt scenario builds, the end-to-end runs and the Dagster runs (markers dbt,
+# e2e, orchestration): Python unit tests, and every dbt unit test against an empty build
+# (tests/dbt/test_unit_tests.py, started first). The folders of the last two are not even
+# collected: importing their modules (Dagster, dagster-dbt) cost each worker seconds.
 test-fast: install
-	$(BIN)/python -m pytest $(PYTEST_FAST_PARALLEL) -m "not dbt and not e2e"
+	$(BIN)/python -m pytest $(PYTEST_FAST_PARALLEL) -m "not dbt and not e2e and not orchestration" \
+		--ignore=tests/e2e --ignore=tests/orchestration
 
 # The dbt unit tests alone (the SQL inner loop).
 unit: install

@@ -33,12 +33,20 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # A test that asks for one of these runs dbt over the project (a parse for the manifest, or a
 # build of a scenario): marked `dbt`, so `make test-fast` can leave it out.
 DBT_FIXTURES = frozenset({"dbt_manifest", "dbt_parse", "built"})
+# Every test here runs Dagster (jobs, sensors, real processes killed or waiting on a lock):
+# marked `orchestration`, so `make test-fast` can leave it out.
+ORCHESTRATION_TESTS = REPO_ROOT / "tests" / "orchestration"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if DBT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.dbt)
+        if item.path.is_relative_to(ORCHESTRATION_TESTS):
+            item.add_marker(pytest.mark.orchestration)
+    # Stable: every other test keeps its order. Each pytest-xdist worker sorts the same way, so
+    # the first worker is handed these first and the other worker does the rest meanwhile.
+    items.sort(key=lambda item: item.get_closest_marker("starts_first") is None)
 
 
 @pytest.fixture(scope="session")
