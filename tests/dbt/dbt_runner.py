@@ -32,9 +32,12 @@ class DbtInvocation:
         return json.loads((self.target_path / name).read_text())
 
 
-def run_dbt(*args: str, duckdb_path: Path, work_dir: Path) -> DbtInvocation:
-    """Run `dbt <args>` on dbt_pcnmo against `duckdb_path`; artifacts go under `work_dir`."""
-    target_path = work_dir / "target"
+def run_dbt(
+    *args: str, duckdb_path: Path, work_dir: Path, target_path: Path | None = None
+) -> DbtInvocation:
+    """Run `dbt <args>` on dbt_pcnmo against `duckdb_path`; artifacts go under `work_dir`
+    (or `target_path`), the log under `work_dir`."""
+    target_path = target_path or work_dir / "target"
     command = [
         settings.dbt_executable(),
         *args,
@@ -56,6 +59,9 @@ def run_dbt(*args: str, duckdb_path: Path, work_dir: Path) -> DbtInvocation:
     # The warehouse's practice scope follows this setting (macro sub_icb_scope): a value left
     # in the shell that runs the tests must not cut the hand-written practices.
     env.pop("PCNMO_SUB_ICB_CODES", None)
+    # DuckDB spills beside its file (the profile's default), not into the session's temp
+    # folder: the profile, and so dbt's partial parse, then depends on the file's path alone.
+    env.pop(settings.TEMP_DIR_ENV, None)
     completed = subprocess.run(
         command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )
