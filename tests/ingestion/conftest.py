@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -239,10 +240,21 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "pcnmo.duckdb"
 
 
+@pytest.fixture(scope="session")
+def schema_only_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse holding the loader's tables (`ensure_schema`) and no rows, made once: each
+    test starts from a copy, as creating the tables cost more than most tests."""
+    path = tmp_path_factory.mktemp("schema_only") / "pcnmo.duckdb"
+    with connect(path) as connection:
+        ensure_schema(connection)
+    return path
+
+
 @pytest.fixture
-def conn(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def conn(db_path: Path, schema_only_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(schema_only_warehouse, db_path)
     connection = connect(db_path)  # the pipeline's own connection settings
-    ensure_schema(connection)
     yield connection
     connection.close()
 

@@ -155,16 +155,22 @@ def write_xlsx(
 _TIMESTAMPS = {"_loaded_at", "loaded_at", "quarantined_at"}
 
 
-def _rows(conn: duckdb.DuckDBPyConnection, name: str, where: str = "true") -> list[tuple]:
-    columns = [
-        c
-        for (c,) in conn.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema || '.' || table_name = ? order by ordinal_position",
-            [name],
-        ).fetchall()
-        if c not in _TIMESTAMPS
-    ]
+def _columns(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Each table's columns in order, but the load timestamps (one catalogue query: one per
+    table cost more than reading the rows)."""
+    columns: dict[str, list[str]] = {}
+    for name, column in conn.execute(
+        "select table_schema || '.' || table_name, column_name from information_schema.columns "
+        "order by table_schema, table_name, ordinal_position"
+    ).fetchall():
+        if column not in _TIMESTAMPS:
+            columns.setdefault(name, []).append(column)
+    return columns
+
+
+def _rows(
+    conn: duckdb.DuckDBPyConnection, name: str, columns: list[str], where: str
+) -> list[tuple]:
     select = ", ".join(f'"{c}"' for c in columns)
     return sorted(conn.execute(f"select {select} from {name} where {where}").fetchall(), key=repr)
 
@@ -176,17 +182,21 @@ def snapshot(
     load of `table` for MONTH may rightly change; rejection log rows are always left out."""
     month = f"date '{month_date()}'"
     this = f"source = '{table.source}' and table_name = '{table.name}' and month = {month}"
+    columns = _columns(conn)
     state = {}
     for other in CONTRACTS:
         where = "true"
         if other is table and not keep_table_month:
             where = f"_month <> {month}"
-        state[other.qualified_name] = _rows(conn, other.qualified_name, where)
-    state["pipeline.quarantine"] = _rows(
-        conn, "pipeline.quarantine", "true" if keep_table_month else f"not ({this})"
-    )
+        name = other.qualified_name
+        state[name] = _rows(conn, name, columns[name], where)
+    quarantine_where = "true" if keep_table_month else f"not ({this})"
     log_where = f"not ({this})" if not keep_table_month else f"not ({this} and status <> 'loaded')"
-    state["pipeline.ingestion_log"] = _rows(conn, "pipeline.ingestion_log", log_where)
+    for name, where in (
+        ("pipeline.quarantine", quarantine_where),
+        ("pipeline.ingestion_log", log_where),
+    ):
+        state[name] = _rows(conn, name, columns[name], where)
     return state
 
 
