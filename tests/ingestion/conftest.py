@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from ingestion.duckdb_io import connect, ensure_schema
-from pcnmo.contracts import TableContract
+from pcnmo.contracts import EPCN_MEMBERS, TableContract
 
 MONTH = "2026-09"
 KEY = b"test-key-0123456789abcdef0123456789abcdef"
@@ -150,6 +150,21 @@ def epcn_member(practice: str, sub_icb: str, pcn: str, start: str = "20191001") 
         "pcn_name": f"PCN {pcn}",
         "relationship_start_date": start,
     }
+
+
+def write_two_sub_icb_membership(month_dir: Path) -> None:
+    """The ePCN membership of the scope tests: L84018 and L84073 in sub-ICB 11M, B85010 in
+    X2C4Y."""
+    write_extract(
+        month_dir / "epcn_core_partner_details.csv",
+        EPCN_MEMBERS,
+        "csv",
+        [
+            epcn_member("L84018", "11M", "U41523"),
+            epcn_member("L84073", "11M", "U02669"),
+            epcn_member("B85010", "X2C4Y", "U38221"),
+        ],
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from tests.ingestion.conftest import (
     systmone_patient,
     valid_nhs_numbers,
     write_extract,
+    write_two_sub_icb_membership,
 )
 
 EMIS_PATIENTS = "EMIS_A12345_patients_202609.csv"
@@ -941,16 +942,7 @@ def test_both_epcn_tables_load_from_one_epcn_workbook(conn, inbox, month_dir):
 
 
 def test_epd_rows_outside_the_sub_icb_scope_are_counted_out_of_scope(conn, inbox, month_dir):
-    write_extract(
-        month_dir / "epcn_core_partner_details.csv",
-        EPCN_MEMBERS,
-        "csv",
-        [
-            epcn_member("L84018", "11M", "U41523"),
-            epcn_member("L84073", "11M", "U02669"),
-            epcn_member("B85010", "X2C4Y", "U38221"),
-        ],
-    )
+    write_two_sub_icb_membership(month_dir)
     _load(conn, EPCN_MEMBERS, inbox)
     epd = [
         epd_row("L84018", "0407010H0AAAMAM", 3, "4.50"),

@@ -21,12 +21,11 @@ from tests.ingestion.conftest import (
     KEY,
     MONTH,
     assert_log_adds_up,
-    epcn_member,
     epd_row,
     headers,
     quarantine_rows,
     query,
-    write_extract,
+    write_two_sub_icb_membership,
 )
 
 ROWS = 120_000
@@ -87,16 +86,7 @@ def test_a_file_read_in_parallel_keeps_every_row_number(
     monkeypatch.setenv("PCNMO_THREADS", threads)
     inbox = tmp_path / "inbox"
     month_dir = inbox / MONTH
-    write_extract(
-        month_dir / "epcn_core_partner_details.csv",
-        EPCN_MEMBERS,
-        "csv",
-        [
-            epcn_member("L84018", "11M", "U41523"),
-            epcn_member("L84073", "11M", "U02669"),
-            epcn_member("B85010", "X2C4Y", "U38221"),
-        ],
-    )
+    write_two_sub_icb_membership(month_dir)
     loaded, quarantined, out_of_scope = _write_epd(month_dir / "epd_202609.csv", practices, oddity)
     conn = connect(tmp_path / "warehouse.duckdb")
     ensure_schema(conn)
