@@ -30,14 +30,15 @@ def _records_in_file_order(
     conn: duckdb.DuckDBPyConnection, select_list: str, read_sql: str
 ) -> Iterator[str]:
     """A scratch table of `select_list` over every record of `read_sql`, in file order."""
-    previous = conn.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
-    conn.execute("set preserve_insertion_order = true")
+    # For this connection only: the setting is global by default, and months load side by
+    # side on their own connections (`ingestion.months`), some of which want any order.
+    conn.execute("set session preserve_insertion_order = true")
     try:
         conn.execute(
             f"create or replace temp table {_RECORDS} as select {select_list} from {read_sql}"
         )
     finally:
-        conn.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
+        conn.execute("reset session preserve_insertion_order")
     try:
         yield _RECORDS
     finally:

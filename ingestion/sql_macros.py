@@ -137,7 +137,13 @@ def install_macros(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the macros on the connection (temporary: they live as long as it does)."""
     if conn in _installed:
         return
-    conn.create_function(REDACT_FUNCTION, redact, [VARCHAR], VARCHAR, side_effects=False)
+    try:
+        conn.create_function(REDACT_FUNCTION, redact, [VARCHAR], VARCHAR, side_effects=False)
+    except duckdb.CatalogException as error:
+        # A Python function belongs to the database, not the connection: another connection
+        # to it (a cursor of a month loading beside this one) registered it already.
+        if "already exists" not in str(error):
+            raise
     for sql in MACROS:
         conn.execute(sql)
     _installed.add(conn)

@@ -35,7 +35,9 @@ MANY_IN_SCOPE = ("L84018", "B85010", "Y99999", "L84073", "B85010")  # two in fiv
 FEW_IN_SCOPE = ("L84018", *["B85010"] * 24, "L84073", *["Y99999"] * 24)
 
 
-def _write_epd(path: Path, practices: tuple[str, ...], oddity: str) -> tuple[dict, set, int]:
+def write_numbered_epd(
+    path: Path, practices: tuple[str, ...], oddity: str, year_month: str = "202609"
+) -> tuple[dict, set, int]:
     """The EPD month, with a row of nothing but commas in the middle, and the `oddity` (an
     empty line, or a line break inside a quoted practice name) just before it. Returns the
     row number of each row loaded (-> practice), the rows quarantined, and the rows out of
@@ -55,10 +57,17 @@ def _write_epd(path: Path, practices: tuple[str, ...], oddity: str) -> tuple[dic
             number += 1
         practice = practices[(i * 7 + i // 13) % len(practices)]
         cost = "x" if i % 997 == 17 else f"{i % 500}.25"
-        row = epd_row(practice, "0407010H0AAAMAM", 1 + i % 9, cost)
+        row = epd_row(practice, "0407010H0AAAMAM", 1 + i % 9, cost, year_month=year_month)
         if oddity == "quoted line break" and i == ROWS // 3:
             practice = "B85010"
-            row = epd_row(practice, "0407010H0AAAMAM", 1, "1.00", practice_name='"TWO\nLINES"')
+            row = epd_row(
+                practice,
+                "0407010H0AAAMAM",
+                1,
+                "1.00",
+                practice_name='"TWO\nLINES"',
+                year_month=year_month,
+            )
         lines += ",".join(str(row.get(c, "")) for c in columns).split("\n")
         number += 1
         if practice not in IN_SCOPE:
@@ -87,7 +96,9 @@ def test_a_file_read_in_parallel_keeps_every_row_number(
     inbox = tmp_path / "inbox"
     month_dir = inbox / MONTH
     write_two_sub_icb_membership(month_dir)
-    loaded, quarantined, out_of_scope = _write_epd(month_dir / "epd_202609.csv", practices, oddity)
+    loaded, quarantined, out_of_scope = write_numbered_epd(
+        month_dir / "epd_202609.csv", practices, oddity
+    )
     conn = connect(tmp_path / "warehouse.duckdb")
     ensure_schema(conn)
     load_month(conn, EPCN_MEMBERS, MONTH, inbox, key=KEY)

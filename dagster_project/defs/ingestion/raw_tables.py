@@ -20,7 +20,8 @@ from dagster_duckdb import DuckDBResource
 from dagster_project.partitions import monthly_partitions
 from dagster_project.step_errors import DataProblem, step_errors
 from ingestion.duckdb_io import ensure_schema
-from ingestion.load import LoadResult, MonthRejected, load_month, record_unclaimed_files
+from ingestion.load import LoadResult, MonthRejected, record_unclaimed_files
+from ingestion.months import load_months
 from ingestion.nhs_number import MissingKeyError
 from pcnmo import settings
 from pcnmo.contracts import CONTRACTS, EPCN_MEMBERS, EPRACCUR, RAW_METADATA_COLUMNS, TableContract
@@ -31,6 +32,17 @@ INBOX_FILES = dg.AssetKey(["inbox", "unclaimed_files"])
 # One record per month a raw table has loaded (`files`: how many files), for whoever shows
 # progress (`pcnmo run`); table, month and a count only.
 FILES_LOADED = logging.getLogger("pcnmo.ingestion.files")
+
+
+def _files_loaded(result: LoadResult) -> None:
+    files = len(result.files)
+    FILES_LOADED.info(
+        "%s %s: %d file(s)",
+        result.table.qualified_name,
+        f"{result.month:%Y-%m}",
+        files,
+        extra={"files": files},
+    )
 
 
 def _column_schema(table: TableContract) -> dg.TableSchema:
@@ -126,35 +138,23 @@ def build_raw_table_asset(table: TableContract) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, duckdb: DuckDBResource
     ) -> dg.MaterializeResult:
         paths = settings.paths()
-        results: list[LoadResult] = []
-        rejections: list[MonthRejected] = []
         with step_errors(), duckdb.get_connection() as conn:
             ensure_schema(conn)
-            for month in context.partition_keys:
-                try:
-                    results.append(
-                        load_month(
-                            conn,
-                            table,
-                            month,
-                            paths.inbox,
-                            sub_icb_scope=settings.sub_icb_scope(),
-                            quarantine_dir=paths.quarantine,
-                        )
-                    )
-                except MonthRejected as rejection:
-                    rejections.append(rejection)
-                except MissingKeyError as error:
-                    raise DataProblem(str(error)) from None
-                else:
-                    files = len(results[-1].files)
-                    FILES_LOADED.info(
-                        "%s %s: %d file(s)",
-                        table.qualified_name,
-                        month[:7],
-                        files,
-                        extra={"files": files},
-                    )
+            try:
+                outcomes = load_months(
+                    conn,
+                    table,
+                    context.partition_keys,
+                    paths.inbox,
+                    workers=settings.limits().threads,
+                    sub_icb_scope=settings.sub_icb_scope(),
+                    quarantine_dir=paths.quarantine,
+                    on_loaded=_files_loaded,
+                )
+            except MissingKeyError as error:
+                raise DataProblem(str(error)) from None
+            results = [o for o in outcomes if isinstance(o, LoadResult)]
+            rejections = [o for o in outcomes if isinstance(o, MonthRejected)]
             row_count = conn.execute(
                 f"select count(*) from {table.qualified_name} where _month between ? and ?",
                 [context.partition_keys[0], context.partition_keys[-1]],
