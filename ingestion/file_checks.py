@@ -297,20 +297,34 @@ def reject_month_first_dates(
     ]
     if not checked:
         return
-    # One scan of the file for every date column.
+    # One scan of the file for every date column, reading a value the other way round only
+    # where it is no date as written (a clean file has none: the scan costs one parse a value).
     aggregates = ", ".join(
         f"count(*) filter (where {value} is not null and {as_written} is null "
         f"and {other_way} is not null), "
-        f"count(*) filter (where {value} is not null and {as_written} is not null "
-        f"and {other_way} is null), "
         f"(list(_row order by _row) filter (where {value} is not null and {as_written} is null "
         f"and {other_way} is not null))[1:{SHOWN_ROWS}]"
         for _, value, as_written, other_way in checked
     )
-    [counts] = conn.execute(f"select {aggregates} from {stage}").fetchall()
-    for n, (label, *_) in enumerate(checked):
-        only_swapped, only_as_written, examples = counts[3 * n : 3 * n + 3]
-        if only_swapped and not only_as_written:
+    [found] = conn.execute(f"select {aggregates} from {stage}").fetchall()
+    suspects = [
+        (label, value, as_written, other_way, found[2 * n], found[2 * n + 1])
+        for n, (label, value, as_written, other_way) in enumerate(checked)
+        if found[2 * n]
+    ]
+    if not suspects:
+        return
+    # Only now: is any value a date only as written (14/09/2026)? Then the file is day first.
+    day_first = ", ".join(
+        f"count(*) filter (where {value} is not null and {as_written} is not null "
+        f"and {other_way} is null)"
+        for _, value, as_written, other_way, _, _ in suspects
+    )
+    [only_as_written] = conn.execute(f"select {day_first} from {stage}").fetchall()
+    for (label, _, _, _, only_swapped, examples), day_first_values in zip(
+        suspects, only_as_written, strict=True
+    ):
+        if not day_first_values:
             shown = ", ".join(str(r) for r in examples)
             raise FileRejected(
                 file_name,

@@ -346,6 +346,16 @@ def events_with_dates_month_first(rows, planted):
         row["event_date"] = f"09/{day:02d}/2026"
 
 
+@defect(
+    emis(CLINICAL_EVENTS),
+    Quarantined({2: ("Effective Date", "Effective Date '09/14/2026' is not a date")}, 2),
+)
+def events_with_one_date_month_first_among_dates_day_first(rows, planted):
+    # 21/09/2026 is a date only day first: the file is day first, and 09/14/2026 a typo.
+    for row, date in zip(rows, ("09/14/2026", "21/09/2026", "03/09/2026"), strict=True):
+        row["event_date"] = date
+
+
 @defect(log(SUPERVISION_LOG), Rejected(("month first (US order)",)))
 def supervision_log_with_dates_month_first(rows, planted):
     for row, day in zip(rows, (13, 5, 28), strict=True):
