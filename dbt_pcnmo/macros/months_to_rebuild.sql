@@ -1,10 +1,13 @@
 {#-
     Which months an incremental patient-month model computes: those on or after the var
-    `rebuild_from` (the first month the run ingested, 'YYYY-MM-DD') when the model already
-    exists, else every month (first build, `--full-refresh`, or no var given).
+    `rebuild_from` (the first month the run ingested, 'YYYY-MM-DD'; else the environment
+    variable PCNMO_REBUILD_FROM) when the model already exists, else every month (first build,
+    `--full-refresh`, or neither given).
 -#}
 {% macro months_to_rebuild(column) -%}
-    {%- set rebuild_from = var('rebuild_from', none) -%}
+    {#- Dagster passes it in the environment: a changed var makes dbt parse the whole project
+        again, a changed environment variable only the models that read it. -#}
+    {%- set rebuild_from = var('rebuild_from', env_var('PCNMO_REBUILD_FROM', '')) or none -%}
     {%- if is_incremental() and rebuild_from -%}
         {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-01', rebuild_from | string) -%}
             {{ exceptions.raise_compiler_error(

@@ -33,10 +33,15 @@ class DbtInvocation:
 
 
 def run_dbt(
-    *args: str, duckdb_path: Path, work_dir: Path, target_path: Path | None = None
+    *args: str,
+    duckdb_path: Path,
+    work_dir: Path,
+    target_path: Path | None = None,
+    rebuild_from: str = "",
 ) -> DbtInvocation:
     """Run `dbt <args>` on dbt_pcnmo against `duckdb_path`; artifacts go under `work_dir`
-    (or `target_path`), the log under `work_dir`."""
+    (or `target_path`), the log under `work_dir`. `rebuild_from` is passed as the pipeline
+    passes it (the environment variable PCNMO_REBUILD_FROM)."""
     target_path = target_path or work_dir / "target"
     command = [
         settings.dbt_executable(),
@@ -55,6 +60,7 @@ def run_dbt(
         "PCNMO_DUCKDB_PATH": str(duckdb_path),
         "DBT_USE_COLORS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PCNMO_REBUILD_FROM": rebuild_from,
     }
     # The warehouse's practice scope follows this setting (macro sub_icb_scope): a value left
     # in the shell that runs the tests must not cut the hand-written practices.

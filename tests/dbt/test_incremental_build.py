@@ -4,9 +4,10 @@ A small synthetic ICB (three months, then a fourth) goes through the real loader
 is built over the first three months, the third delivered with half its patients and
 medication issues; then the third month is delivered again (as the monthly schedule re-loads
 its trailing months) with every patient and issue but half its events, and the fourth month
-with it. A is built incrementally from the third month on (var rebuild_from): the staging
-models recompute only the keys those months deliver or held (so rows appear and vanish), the
-patient-month models only those two months. B, a copy of the same raw tables, is built with
+with it. A is built incrementally from the third month on (`rebuild_from`, passed in the
+environment as the pipeline passes it): the staging models recompute only the keys those
+months deliver or held (so rows appear and vanish), the patient-month models only those two
+months. B, a copy of the same raw tables, is built with
 --full-refresh. Every table of the marts and of the incremental models must then hold the
 same rows in A and B.
 """
@@ -14,7 +15,6 @@ same rows in A and B.
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 from pathlib import Path
 
@@ -68,7 +68,7 @@ def _deliver_short(inbox: Path, month: str, extracts: tuple[str, ...]) -> Path:
     return short
 
 
-def _build(database: Path, work_dir: Path, *args: str) -> None:
+def _build(database: Path, work_dir: Path, *args: str, rebuild_from: str = "") -> None:
     invocation = run_dbt(
         "build",
         "--exclude-resource-type",
@@ -79,6 +79,7 @@ def _build(database: Path, work_dir: Path, *args: str) -> None:
         *args,
         duckdb_path=database,
         work_dir=work_dir,
+        rebuild_from=rebuild_from,
     )
     assert invocation.returncode == 0, invocation.output[-5000:]
 
@@ -105,7 +106,7 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     _build(incremental, root / "first")
     _load(incremental, _deliver_short(inbox, MONTHS[2], ("events",)), MONTHS[2:])
     shutil.copyfile(incremental, full)
-    _build(incremental, root / "incremental", "--vars", json.dumps({"rebuild_from": "2025-06-01"}))
+    _build(incremental, root / "incremental", rebuild_from="2025-06-01")
     _build(full, root / "full", "--full-refresh")
     return incremental, full
 

@@ -3,7 +3,6 @@ everything on a full refresh."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 
 import dagster as dg
@@ -20,7 +19,9 @@ def definitions(dbt_manifest) -> dg.Definitions:
 
 
 @pytest.fixture(scope="module")
-def dbt_build_args(dbt_manifest) -> Callable[[Mapping[str, str]], list[str]]:
+def dbt_build_args(
+    dbt_manifest,
+) -> Callable[[Mapping[str, str]], tuple[list[str], dict[str, str]]]:
     """Importing the dbt step loads the dbt manifest (dagster-dbt reads it at import)."""
     from dagster_project.defs.transform.dbt_models import dbt_build_args
 
@@ -28,17 +29,21 @@ def dbt_build_args(dbt_manifest) -> Callable[[Mapping[str, str]], list[str]]:
 
 
 def test_the_build_computes_from_the_first_month_ingested(dbt_build_args):
-    args = dbt_build_args({REBUILD_FROM_TAG: "2026-08-01"})
-    assert args[:3] == ["build", "--exclude-resource-type", "unit_test"]
-    assert json.loads(args[args.index("--vars") + 1]) == {"rebuild_from": "2026-08-01"}
-    assert "--full-refresh" not in args
+    args, environment = dbt_build_args({REBUILD_FROM_TAG: "2026-08-01"})
+    assert args == ["build", "--exclude-resource-type", "unit_test"]
+    # In the environment, not as a var: a changed var makes dbt parse the whole project.
+    assert environment == {"PCNMO_REBUILD_FROM": "2026-08-01"}
 
 
 def test_a_full_refresh_computes_everything_whatever_was_ingested(dbt_build_args):
-    args = dbt_build_args({FULL_REFRESH_TAG: "true", REBUILD_FROM_TAG: "2026-08-01"})
-    assert "--full-refresh" in args and "--vars" not in args
-    # A build launched by hand, with no tag, computes every month too.
-    assert dbt_build_args({}) == ["build", "--exclude-resource-type", "unit_test"]
+    args, environment = dbt_build_args({FULL_REFRESH_TAG: "true", REBUILD_FROM_TAG: "2026-08-01"})
+    assert args == ["build", "--exclude-resource-type", "unit_test", "--full-refresh"]
+    assert environment == {"PCNMO_REBUILD_FROM": ""}
+    # A build launched by hand, with no tag, computes every month too (whatever the shell has).
+    assert dbt_build_args({}) == (
+        ["build", "--exclude-resource-type", "unit_test"],
+        {"PCNMO_REBUILD_FROM": ""},
+    )
 
 
 @pytest.mark.parametrize(
