@@ -244,8 +244,8 @@ def write_clinical_extracts(
     record: ClinicalRecord,
     practices: list[Practice],
     months: list[Month],
-    summary: GenerationSummary,
     inject: bool,
+    summary: GenerationSummary,
 ) -> None:
     """Every practice's four extracts for every month.
 

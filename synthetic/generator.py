@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from synthetic.background import BackgroundWriters
 from synthetic.clinical import ClinicalRecord, simulate_clinical
 from synthetic.config import GenerationSummary, SyntheticConfig, reporting_months
 from synthetic.extracts import write_clinical_extracts
@@ -55,6 +56,7 @@ def generate(inbox: Path, config: SyntheticConfig) -> GenerationSummary:
     # block of PCNs (population.number_blocks says why that is safe).
     block_of = {pcn: block for block in number_blocks(needs) for pcn in block}
     records: list[ClinicalRecord] = []
+    extracts = BackgroundWriters(summary)
     for k, pcn in enumerate(clinical_pcns):
         block = block_of[k]
         if k == block[0]:
@@ -69,7 +71,7 @@ def generate(inbox: Path, config: SyntheticConfig) -> GenerationSummary:
         under = practices[-1].index if k == 0 and len(practices) > 1 else None
         record = simulate_clinical(rng["clinical"], pop, practices, months, under)
         records.append(record)
-        write_clinical_extracts(inbox, record, practices, months, summary, inject=k == 0)
+        extracts.submit(write_clinical_extracts, inbox, record, practices, months, k == 0)
         write_logs(inbox, rng["logs"], pcn, practices, months, record, summary, inject=k == 0)
         if k == 0:
             summary.cohort = int(record.cohort.sum())
@@ -88,6 +90,7 @@ def generate(inbox: Path, config: SyntheticConfig) -> GenerationSummary:
     write_epcn(inbox, icb, months, summary)
     write_epraccur(inbox, icb, months, summary)
     summary.icb_list_size = int(sizes.counts[:, -1].sum())
+    extracts.finish()
     if icb.mover is not None and icb.move_date is not None:
         mover = icb.practices[icb.mover]
         summary.imperfections.append(
