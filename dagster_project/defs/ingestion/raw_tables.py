@@ -1,11 +1,12 @@
-"""One monthly-partitioned asset per raw table, each a thin wrapper around `ingestion.load`,
-and the inbox asset that lists the files no table reads.
+"""One monthly-partitioned asset per raw table, each a thin wrapper around `ingestion.load`
+(`ingestion.months` for a range of months), and the inbox asset that lists the files no table
+reads.
 
 Asset keys are `[source, table]`, exactly the dbt source names, so dagster-dbt links every
 staging model to the asset that loads its raw table without a translator.
 
-Over a range of months every month is loaded on its own: a rejected month keeps its last good
-rows and does not stop the months after it. A step with a rejected month records the months
+Over a range of months every month is loaded on its own (months side by side, one per core): a
+rejected month keeps its last good rows and does not stop the other months. A step with a rejected month records the months
 it did load and then fails, naming every rejected file and what to fix, so nothing downstream
 is built from the run.
 """
@@ -112,7 +113,7 @@ def _monthly_asset(**kwargs) -> Callable:
         return dg.asset(
             partitions_def=monthly_partitions,
             pool="duckdb",
-            # A backfill of many months runs as one step that loops over them: per-month runs
+            # A backfill of many months runs as one step that loads them all: per-month runs
             # would pay Dagster's per-step overhead dozens of times for a few seconds of loading.
             backfill_policy=dg.BackfillPolicy.single_run(),
             **kwargs,
