@@ -5,10 +5,10 @@ reads.
 Asset keys are `[source, table]`, exactly the dbt source names, so dagster-dbt links every
 staging model to the asset that loads its raw table without a translator.
 
-Over a range of months every month is loaded on its own (months side by side, one per core): a
-rejected month keeps its last good rows and does not stop the other months. A step with a rejected month records the months
-it did load and then fails, naming every rejected file and what to fix, so nothing downstream
-is built from the run.
+Over a range of months every month is loaded on its own (months side by side, one per core):
+a rejected month keeps its last good rows and does not stop the other months. A step with a
+rejected month records the months it did load and then fails, naming every rejected file and
+what to fix, so nothing downstream is built from the run.
 """
 
 import logging
