@@ -237,4 +237,7 @@ def run_suite(
                 failing=tuple(r for r in rows if isinstance(r, dict)),
             )
         )
+    # GX's context would keep the frame (through the data source) until the next suite ran:
+    # two months of a whole ICB's medication issues in memory at once, and more as it went.
+    context.data_sources.delete("pcnmo")
     return SuiteOutcome(name, len(frame), tuple(outcomes))

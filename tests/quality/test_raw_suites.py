@@ -1,4 +1,6 @@
 import datetime as dt
+import gc
+import weakref
 
 import pandas as pd
 
@@ -132,3 +134,16 @@ def test_a_suite_reads_only_the_columns_its_expectations_name():
     assert columns[-1] == "_month"  # the key is unique per month
     assert "patient_id" in columns and "registration_date" in columns
     assert "date_of_death" not in columns  # nothing checks it in the raw table
+
+
+def test_a_validated_frame_is_not_kept_alive_by_great_expectations():
+    # GX's context kept the last frame it validated: a suite over many months of a whole
+    # ICB's medication issues (2.3M rows a month) held two months at once, and more and
+    # more memory as it went. Memory is only bounded if the frame goes with the run.
+    frame = _patients()
+    watched = weakref.ref(frame)
+    outcome = validate(PATIENTS, frame)
+    del frame
+    gc.collect()
+    assert outcome.rows == 1
+    assert watched() is None
